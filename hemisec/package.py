@@ -1,0 +1,162 @@
+"""Load the Data Package: tables, their Table Schemas and reference code lists.
+
+Everything the checks, the build and the documentation know about a field comes
+from here, read from `datapackage.json` and the schemas in `schemas/` through
+frictionless. Nothing about a field is typed twice in the code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from frictionless import Package
+
+#: The repository root: where `datapackage.json` lives next to `hemisec/`.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DESCRIPTOR = Path(os.environ.get("HEMISEC_PACKAGE", REPO_ROOT / "datapackage.json"))
+
+#: The text every synthetic demo row carries in its `source` column.
+SYNTHETIC_MARKER = "SYNTHETIC DEMO"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of a table, as its Table Schema defines it."""
+
+    name: str
+    type: str
+    title: str
+    description: str
+    unit: str | None
+    required: bool
+    unique: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    min_length: int | None = None
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    field: str
+    resource: str  # "" means the table itself (a hierarchy)
+    reference_field: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One resource of the package: where its CSV is and what its schema says."""
+
+    name: str
+    title: str
+    description: str
+    path: Path
+    fields: tuple[FieldSpec, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...]
+    missing_values: tuple[str, ...]
+    schema_path: str
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+
+def _field_spec(descriptor: dict[str, Any]) -> FieldSpec:
+    constraints = descriptor.get("constraints", {})
+    enum = constraints.get("enum")
+    return FieldSpec(
+        name=descriptor["name"],
+        type=descriptor.get("type", "string"),
+        title=descriptor.get("title", descriptor["name"]),
+        description=descriptor.get("description", ""),
+        unit=descriptor.get("unit"),
+        required=bool(constraints.get("required", False)),
+        unique=bool(constraints.get("unique", False)),
+        minimum=constraints.get("minimum"),
+        maximum=constraints.get("maximum"),
+        pattern=constraints.get("pattern"),
+        enum=tuple(str(v) for v in enum) if enum is not None else None,
+        min_length=constraints.get("minLength"),
+        example=descriptor.get("example"),
+    )
+
+
+@dataclass
+class DataPackage:
+    """The package's metadata, read once through frictionless."""
+
+    descriptor_path: Path
+    title: str
+    description: str
+    version: str
+    synthetic: bool
+    tables: dict[str, TableSpec] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, descriptor_path: Path | str = DEFAULT_DESCRIPTOR) -> DataPackage:
+        descriptor_path = Path(descriptor_path).resolve()
+        package = Package(str(descriptor_path), basepath=str(descriptor_path.parent))
+        tables: dict[str, TableSpec] = {}
+        for resource in package.resources:
+            schema = resource.schema.to_descriptor()
+            tables[resource.name] = TableSpec(
+                name=resource.name,
+                title=resource.title or resource.name,
+                description=resource.description or "",
+                path=descriptor_path.parent / str(resource.path),
+                fields=tuple(_field_spec(f) for f in schema["fields"]),
+                primary_key=tuple(schema.get("primaryKey", [])),
+                foreign_keys=tuple(
+                    ForeignKey(fk["fields"][0], fk["reference"]["resource"],
+                               fk["reference"]["fields"][0])
+                    for fk in schema.get("foreignKeys", [])
+                ),
+                missing_values=tuple(schema.get("missingValues", [""])),
+                schema_path=str(resource.to_descriptor().get("schema", "")),
+            )
+        return cls(
+            descriptor_path=descriptor_path,
+            title=package.title or "",
+            description=package.description or "",
+            version=package.version or "",
+            synthetic=bool(package.custom.get("synthetic", False)),
+            tables=tables,
+        )
+
+    @property
+    def root(self) -> Path:
+        return self.descriptor_path.parent
+
+    @property
+    def reference_tables(self) -> list[str]:
+        """Tables that other tables point to: countries, ICCS, the code lists."""
+        targets = {fk.resource for t in self.tables.values() for fk in t.foreign_keys}
+        return [name for name in self.tables if name in targets]
+
+    @property
+    def observation_tables(self) -> list[str]:
+        return [name for name in self.tables if name not in self.reference_tables]
+
+    @cached_property
+    def reference_frames(self) -> dict[str, pd.DataFrame]:
+        """The package's own reference tables, read as text."""
+        return {name: read_text_csv(self.tables[name].path, self.tables[name].missing_values)
+                for name in self.reference_tables}
+
+
+def read_text_csv(path: Path, missing_values: tuple[str, ...] = ("",)) -> pd.DataFrame:
+    """Read a CSV with every cell as text and the schema's missing markers as NA."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
+                        encoding="utf-8-sig")
+    return frame.mask(frame.isin(list(missing_values)))

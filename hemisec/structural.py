@@ -1,0 +1,180 @@
+"""Structural checks, generated from each Table Schema as a pandera schema.
+
+Types, required cells, ranges, patterns, enums, code lists (foreign keys) and keys
+are read from the schema; none is typed here. pandera runs every check lazily on
+the text of the file, so the report can quote each bad cell as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+
+from hemisec.findings import CHECKS, concat_findings, empty_findings, make_findings, register
+from hemisec.package import FieldSpec, TableSpec
+from hemisec.tables import HEADER_LINES, LoadedTable, parse_field
+
+TYPE_ERROR = register(
+    "type-error", "error", "structure", "A value is not of the column's type",
+    "Write a whole number with digits only: no decimals, spaces inside, "
+    "thousands separators or text.")
+MISSING_VALUE = register(
+    "missing-value", "error", "structure", "A required cell is empty",
+    "Fill in the cell; if the figure is not available, leave the whole row out.")
+OUT_OF_RANGE = register(
+    "out-of-range", "error", "structure", "A value is outside the range the schema allows",
+    "Correct the value: counts cannot be negative and years must be within the package's range.")
+PATTERN_MISMATCH = register(
+    "pattern-mismatch", "error", "structure", "A code does not have the expected form",
+    "Write the code in the form the column asks for, e.g. ISO3 'MEX' or ICCS '0101' "
+    "(keep leading zeros: format the column as text in a spreadsheet).")
+NOT_IN_CODE_LIST = register(
+    "code-not-in-list", "error", "structure", "A code is not in the column's code list",
+    "Use one of the codes listed in the package's reference tables (README, 'Code lists').")
+DUPLICATE_KEY = register(
+    "duplicate-key", "error", "structure", "Two rows have the same primary key",
+    "Keep one row per key: merge or delete the repeated row, or correct its key columns.")
+DUPLICATE_VALUE = register(
+    "duplicate-value", "error", "structure", "A value that must be unique appears twice",
+    "Make the value unique or delete the repeated row.")
+
+_TYPE_NAMES = {"integer": "a whole number", "number": "a number"}
+
+
+def _range_check(field: FieldSpec) -> Callable[[pd.Series], pd.Series]:
+    """Cells that do not parse pass here: they are type errors, not range errors."""
+    def within(values: pd.Series) -> pd.Series:
+        parsed = parse_field(values, field)
+        ok = pd.Series(True, index=values.index)
+        if field.minimum is not None:
+            ok &= ~(parsed < field.minimum).fillna(False).astype(bool)
+        if field.maximum is not None:
+            ok &= ~(parsed > field.maximum).fillna(False).astype(bool)
+        return ok
+    return within
+
+
+def column_checks(field: FieldSpec, code_lists: dict[str, pd.Series]) -> list[pa.Check]:
+    """The pandera checks one field's schema entry implies."""
+    checks: list[pa.Check] = []
+    if field.type != "string":
+        checks.append(pa.Check(lambda s, f=field: parse_field(s, f).notna(),
+                               name=TYPE_ERROR.id))
+    if field.minimum is not None or field.maximum is not None:
+        checks.append(pa.Check(_range_check(field), name=OUT_OF_RANGE.id))
+    if field.pattern is not None:
+        checks.append(pa.Check(
+            lambda s, p=field.pattern: s.astype("string").str.fullmatch(p).fillna(False).astype(bool),
+            name=PATTERN_MISMATCH.id))
+    if field.enum is not None:
+        checks.append(pa.Check(lambda s, e=field.enum: s.isin(e), name=f"{NOT_IN_CODE_LIST.id}:enum"))
+    for resource, codes in code_lists.items():
+        checks.append(pa.Check(lambda s, c=codes: s.isin(c),
+                               name=f"{NOT_IN_CODE_LIST.id}:{resource}"))
+    return checks
+
+
+def pandera_schema(spec: TableSpec, references: dict[str, pd.DataFrame],
+                   text: pd.DataFrame) -> pa.DataFrameSchema:
+    """Generate the pandera schema of `spec` for the columns present in `text`.
+
+    A foreign key's allowed codes come from the referenced table, or from `text`
+    itself when the key points into the same table (the ICCS hierarchy).
+    """
+    present = list(text.columns)
+    columns = {}
+    for field in spec.fields:
+        if field.name not in present:
+            continue
+        code_lists = {
+            fk.resource or spec.name:
+                (references[fk.resource] if fk.resource else text)[fk.reference_field].dropna()
+            for fk in spec.foreign_keys if fk.field == field.name
+        }
+        columns[field.name] = pa.Column(
+            None, nullable=not field.required, unique=field.unique,
+            report_duplicates="exclude_first", checks=column_checks(field, code_lists),
+            required=False)
+    key = [k for k in spec.primary_key if k in present]
+    return pa.DataFrameSchema(
+        columns, unique=key if len(key) == len(spec.primary_key) and key else None,
+        report_duplicates="exclude_first", name=spec.name)
+
+
+def _messages(check: str, field: FieldSpec | None, values: pd.Series, detail: str) -> pd.Series:
+    quoted = "'" + values.astype("string").fillna("") + "'"
+    if check == TYPE_ERROR.id and field is not None:
+        return quoted + f" is not {_TYPE_NAMES.get(field.type, field.type)}"
+    if check == MISSING_VALUE.id:
+        return pd.Series("this column is required; the cell is empty", index=values.index)
+    if check == OUT_OF_RANGE.id and field is not None:
+        bounds = []
+        if field.minimum is not None:
+            bounds.append(f"at least {field.minimum:g}")
+        if field.maximum is not None:
+            bounds.append(f"at most {field.maximum:g}")
+        return quoted + " must be " + " and ".join(bounds)
+    if check == PATTERN_MISMATCH.id and field is not None:
+        return quoted + f" does not have the form of {field.title} (pattern {field.pattern})"
+    if check == NOT_IN_CODE_LIST.id:
+        if detail == "enum" and field is not None and field.enum:
+            return quoted + " is not allowed here; use one of " + ", ".join(field.enum)
+        return quoted + f" is not a code in the {detail} table"
+    if check == DUPLICATE_VALUE.id:
+        return quoted + " appears in an earlier row"
+    return quoted
+
+
+def _key_findings(loaded: LoadedTable, index: pd.Index) -> pd.DataFrame:
+    """One finding per repeated key row, naming the row that first used the key."""
+    spec, text = loaded.spec, loaded.text
+    key = list(spec.primary_key)
+    first_row = (text.groupby(key, dropna=False, sort=False).ngroup()
+                 .pipe(lambda g: g.index.to_series().groupby(g.values).transform("min")))
+    rows = pd.Index(index.unique())
+    values = text.loc[rows, key].astype("string").fillna("").agg(" / ".join, axis=1)
+    first = first_row.loc[rows] + HEADER_LINES + 1
+    return make_findings(
+        DUPLICATE_KEY, resource=spec.name, file=loaded.file,
+        row=pd.Series(rows + HEADER_LINES + 1, index=rows), field=", ".join(key), value=values,
+        message="the key (" + ", ".join(key) + ") repeats row " + first.astype("string"))
+
+
+def check_structure(loaded: LoadedTable, references: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Run the generated pandera schema on one table and return its findings."""
+    spec, text = loaded.spec, loaded.text
+    if text.empty:
+        return empty_findings()
+    schema = pandera_schema(spec, references, text)
+    try:
+        schema.validate(text[[c for c in text.columns if c in spec.field_names]], lazy=True)
+        return empty_findings()
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    cases = cases[cases["index"].notna()].copy()
+    cases["index"] = cases["index"].astype(int)
+
+    frames = []
+    key_cases = cases["check"] == "multiple_fields_uniqueness"
+    if key_cases.any():
+        frames.append(_key_findings(loaded, pd.Index(cases.loc[key_cases, "index"])))
+    for (name, column), group in cases[~key_cases].groupby(["check", "column"], sort=False):
+        check_id, _, detail = str(name).partition(":")
+        check_id = {"not_nullable": MISSING_VALUE.id,
+                    "field_uniqueness": DUPLICATE_VALUE.id}.get(check_id, check_id)
+        if check_id not in CHECKS:
+            raise RuntimeError(f"pandera reported an unexpected check {check_id!r}")
+        check = CHECKS[check_id]
+        field = spec.field(str(column))
+        index = pd.Index(group["index"])
+        values = text.loc[index, column]
+        frames.append(make_findings(
+            check, resource=spec.name, file=loaded.file,
+            row=pd.Series(index + HEADER_LINES + 1, index=index), field=str(column),
+            value=values.astype("object").where(values.notna(), None),
+            message=_messages(check_id, field, values, detail)))
+    findings = concat_findings(frames)
+    return findings.sort_values(["row", "field"], kind="stable", ignore_index=True)
+
