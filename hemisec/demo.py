@@ -102,7 +102,9 @@ def generate(seed: int = SEED, package: DataPackage | None = None) -> dict[str, 
         _long(iso3, {"victims": victims, "obs_status": status}, sex="_T", mechanism="_T", **hom),
         _long(iso3, {"victims": male_v, "obs_status": status}, sex="M", mechanism="_T", **hom),
         _long(iso3, {"victims": female_v, "obs_status": status}, sex="F", mechanism="_T", **hom),
-        _long(iso3, {"victims": unknown_v, "obs_status": status}, unknown_v > 0,
+        # Some countries record victims of unknown sex, in every year (zeros included).
+        _long(iso3, {"victims": unknown_v, "obs_status": status},
+              np.repeat(rng.random(n_c) < 0.6, n_y).reshape(n_c, n_y),
               sex="_U", mechanism="_T", **hom),
         *[_long(iso3, {"victims": mech[:, :, k], "obs_status": status}, has_mech,
                 sex="_T", mechanism=code, **hom)
@@ -146,7 +148,8 @@ def generate(seed: int = SEED, package: DataPackage | None = None) -> dict[str, 
 
     # Firearms from 2008 (after CIFTA marking programmes began): seizures by marking status.
     from_2008 = np.broadcast_to(YEARS[None, :] >= 2008, (n_c, n_y))
-    seized = rng.poisson(_random_walk(rng, rng.lognormal(np.log(25), 0.6, n_c), 0.1) * total / 1e5)
+    seized = rng.poisson(_random_walk(rng, rng.lognormal(np.log(25), 0.6, n_c), 0.06)
+                        * total / 1e5)
     marking_share = rng.dirichlet([6, 1, 1, 2], size=n_c)
     marking = rng.multinomial(seized, marking_share[:, None, :])
     surrendered = rng.poisson(seized * rng.uniform(0.05, 0.5, n_c)[:, None])

@@ -87,3 +87,12 @@ def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out["row"] = out["row"].astype("Int64")
     return out
+
+
+def join_columns(frame: pd.DataFrame, separator: str) -> pd.Series:
+    """Each row's cells as one text, column by column (never a loop over rows)."""
+    columns = [frame[c].astype("string").fillna("") for c in frame.columns]
+    joined = columns[0]
+    for column in columns[1:]:
+        joined = joined + separator + column
+    return joined

@@ -71,6 +71,13 @@ class TableSpec:
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
 
+    @property
+    def value_field(self) -> str | None:
+        """The measured quantity of an observation table (its one numeric non-key field)."""
+        numeric = [f.name for f in self.fields
+                   if f.type in ("integer", "number") and f.name not in self.primary_key]
+        return numeric[0] if len(numeric) == 1 else None
+
 
 def _field_spec(descriptor: dict[str, Any]) -> FieldSpec:
     constraints = descriptor.get("constraints", {})

@@ -12,7 +12,14 @@ from collections.abc import Callable
 import pandas as pd
 import pandera.pandas as pa
 
-from hemisec.findings import CHECKS, concat_findings, empty_findings, make_findings, register
+from hemisec.findings import (
+    CHECKS,
+    concat_findings,
+    empty_findings,
+    join_columns,
+    make_findings,
+    register,
+)
 from hemisec.package import FieldSpec, TableSpec
 from hemisec.tables import HEADER_LINES, LoadedTable, parse_field
 
@@ -134,7 +141,7 @@ def _key_findings(loaded: LoadedTable, index: pd.Index) -> pd.DataFrame:
     first_row = (text.groupby(key, dropna=False, sort=False).ngroup()
                  .pipe(lambda g: g.index.to_series().groupby(g.values).transform("min")))
     rows = pd.Index(index.unique())
-    values = text.loc[rows, key].astype("string").fillna("").agg(" / ".join, axis=1)
+    values = join_columns(text.loc[rows, key], " / ")
     first = first_row.loc[rows] + HEADER_LINES + 1
     return make_findings(
         DUPLICATE_KEY, resource=spec.name, file=loaded.file,

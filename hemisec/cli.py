@@ -1,0 +1,115 @@
+"""The `hemisec` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hemisec import __version__
+
+app = typer.Typer(
+    help="hemisec: public-security indicators for the 35 OAS member states.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+#: Exit statuses of `hemisec validate`.
+EXIT_VALID, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]hemisec:[/] {message}", highlight=False)
+    return typer.Exit(EXIT_CANNOT_RUN)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(
+        help="A table's CSV (named after the table, e.g. homicide.csv), a folder of them "
+             "(a national submission) or a datapackage.json.", show_default=False)],
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+    max_per_check: Annotated[int, typer.Option(
+        min=0, help="Occurrences listed per check in text output (0 = all). "
+                    "Counts always cover every finding.")] = 20,
+) -> None:
+    """Check tables against the package's schemas and rules; list every problem.
+
+    Exit status: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
+    """
+    from hemisec.report import render_json, render_text
+    from hemisec.validate import UsageError
+    from hemisec.validate import validate as run_validation
+
+    try:
+        report = run_validation(paths)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is OutputFormat.json:
+        sys.stdout.write(render_json(report) + "\n")
+    else:
+        render_text(report, Console(highlight=False), max_per_check=max_per_check)
+    raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder to write the demo tables into.")] = Path("data"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")]
+    = 2015,
+) -> None:
+    """Write the synthetic demo tables (invented figures, labelled as such)."""
+    from hemisec import demo as demo_module
+
+    counts = demo_module.write(out, seed)
+    console = Console(highlight=False)
+    for name, rows in counts.items():
+        console.print(f"{out / (name + '.csv')}: {rows:,} rows")
+    console.print("[yellow]These are SYNTHETIC DEMO figures: invented, not statistics.[/]")
+
+
+@app.command()
+def docs(
+    check: Annotated[bool, typer.Option(
+        "--check", help="Do not write; exit 1 if README.md is out of date.")] = False,
+    readme: Annotated[Path, typer.Option(help="The README to update.")] = Path("README.md"),
+) -> None:
+    """Regenerate the README's sections on tables, code lists and checks from the schemas."""
+    from hemisec.docs import update_readme
+
+    if not readme.is_file():
+        raise _fail(f"{readme}: no such file")
+    changed = update_readme(readme, write=not check)
+    if check and changed:
+        Console(stderr=True).print(f"{readme} is out of date: run `hemisec docs`")
+        raise typer.Exit(1)
+    Console().print(f"{readme}: " + ("updated" if changed else "up to date"))
+
+
+@app.command()
+def version() -> None:
+    """Print hemisec's version."""
+    print(__version__)
+
+
+def main() -> None:
+    """Entry point: a clear one-line message instead of a traceback on unexpected errors."""
+    try:
+        app()
+    except Exception as exc:  # the last line of defence, not flow control
+        if os.environ.get("HEMISEC_DEBUG"):
+            raise
+        Console(stderr=True).print(
+            f"[bold red]hemisec: unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            "Run again with HEMISEC_DEBUG=1 to see where it happened, and report it.",
+            highlight=False)
+        sys.exit(EXIT_CANNOT_RUN)

@@ -1,0 +1,155 @@
+"""Plausibility checks: figures that are possible but worth a second look (warnings).
+
+Thresholds are stated once here, with why; a warning never fails a submission.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hemisec.findings import (
+    concat_findings,
+    empty_findings,
+    join_columns,
+    make_findings,
+    register,
+)
+from hemisec.tables import HEADER_LINES, LoadedTable
+
+#: No country has recorded a national homicide rate near this; above it, a count or a
+#: population is almost surely wrong (e.g. a count in the wrong unit).
+MAX_HOMICIDE_RATE = 150.0
+#: A change above 50% in a year on a count of at least 50 is rarely real.
+MAX_YEARLY_CHANGE = 0.5
+MIN_COUNT_FOR_CHANGE = 50
+#: Occupancy above 300% of official capacity is beyond anything on record.
+MAX_OCCUPANCY = 3.0
+
+HOMICIDE_RATE = register(
+    "homicide-rate-implausible", "warning", "plausibility",
+    f"Intentional homicide rate above {MAX_HOMICIDE_RATE:g} per 100,000",
+    "Check the victim count (unit, double counting) and the country-year's population.")
+YEARLY_CHANGE = register(
+    "year-on-year-change", "warning", "plausibility",
+    f"A count changes by more than {MAX_YEARLY_CHANGE:.0%} from one year to the next",
+    f"Confirm the change (counts of at least {MIN_COUNT_FOR_CHANGE}); if definitions or "
+    "coverage changed, set obs_status B and explain in the note.")
+OCCUPANCY = register(
+    "occupancy-implausible", "warning", "plausibility",
+    f"Persons held are more than {MAX_OCCUPANCY:.0%} of official capacity",
+    "Check persons held and official capacity (same reference date, same facilities).")
+SERIES_GAP = register(
+    "series-gap", "warning", "plausibility", "A series stops and restarts",
+    "Fill in the missing years if the figures exist; otherwise mark the restart with "
+    "obs_status B if the method changed.")
+
+
+def _row(index: pd.Series | pd.Index) -> pd.Series:
+    return pd.Series(index, dtype="Int64") + HEADER_LINES + 1
+
+
+def check_homicide_rate(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
+    typed = homicide.typed
+    totals = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
+                   & (typed["mechanism"] == "_T")].dropna(subset=["victims"])
+    pop = population.loc[population["sex"] == "_T", ["iso3", "year", "population"]]
+    merged = (totals.assign(_index=totals.index)
+              .merge(pop.drop_duplicates(["iso3", "year"]), on=["iso3", "year"]))
+    merged = merged[merged["population"] > 0]
+    rate = merged["victims"] / merged["population"] * 1e5
+    bad = merged[(rate > MAX_HOMICIDE_RATE).fillna(False).astype(bool)]
+    if bad.empty:
+        return empty_findings()
+    bad_rate = rate[bad.index].round(1).astype("string")
+    return make_findings(
+        HOMICIDE_RATE, resource="homicide", file=homicide.file, row=_row(bad["_index"]),
+        field="victims", value=bad["victims"].astype("string"),
+        message=bad["victims"].astype("string") + " victims in a population of "
+        + bad["population"].astype("string") + " is " + bad_rate + " per 100,000")
+
+
+def check_year_on_year(loaded: LoadedTable) -> pd.DataFrame:
+    """Changes between consecutive years of one series (every key column but year)."""
+    spec, typed = loaded.spec, loaded.typed
+    value = spec.value_field
+    if value is None or "year" not in spec.primary_key:
+        return empty_findings()
+    series = [k for k in spec.primary_key if k != "year"]
+    rows = typed.dropna(subset=[*spec.primary_key, value]).sort_values([*series, "year"])
+    grouped = rows.groupby(series, sort=False)
+    previous = grouped[value].shift()
+    previous_year = grouped["year"].shift()
+    consecutive = (rows["year"] - previous_year) == 1
+    large = rows[value].where(rows[value] > previous, previous) >= MIN_COUNT_FOR_CHANGE
+    change = (rows[value] - previous).abs() / previous.astype("Float64")
+    flagged = (consecutive & large & ((change > MAX_YEARLY_CHANGE) | (previous == 0)))
+    flagged = flagged.fillna(False).astype(bool)
+    if not flagged.any():
+        return empty_findings()
+    bad, before = rows[flagged], previous[flagged]
+    pct = ((bad[value] - before) / before.where(before != 0).astype("Float64") * 100).round(0)
+    pct_text = pct.astype("Int64").astype("string")
+    described = (pct_text.where(pct < 0, "+" + pct_text) + "%").fillna("from zero")
+    return make_findings(
+        YEARLY_CHANGE, resource=spec.name, file=loaded.file, row=_row(bad.index), field=value,
+        value=bad[value].astype("string"),
+        message=bad[value].astype("string") + " in " + bad["year"].astype("string") + " after "
+        + before.astype("Int64").astype("string") + " in "
+        + previous_year[flagged].astype("Int64").astype("string") + " (" + described + ")")
+
+
+def check_series_gaps(loaded: LoadedTable) -> pd.DataFrame:
+    spec, typed = loaded.spec, loaded.typed
+    if "year" not in spec.primary_key:
+        return empty_findings()
+    series = [k for k in spec.primary_key if k != "year"]
+    rows = typed.dropna(subset=list(spec.primary_key)).sort_values([*series, "year"])
+    previous_year = rows.groupby(series, sort=False)["year"].shift()
+    gap = ((rows["year"] - previous_year) > 1).fillna(False).astype(bool)
+    if not gap.any():
+        return empty_findings()
+    bad = rows[gap]
+    before = previous_year[gap].astype("Int64")
+    first_missing, last_missing = (before + 1).astype("string"), (bad["year"] - 1).astype("string")
+    missing = first_missing.where(first_missing == last_missing, first_missing + "-" + last_missing)
+    return make_findings(
+        SERIES_GAP, resource=spec.name, file=loaded.file, row=_row(bad.index), field="year",
+        value=bad["year"].astype("string"),
+        message="no value for " + missing + " between " + before.astype("string")
+        + " and " + bad["year"].astype("string") + " in this series ("
+        + join_columns(bad[series], " / ") + ")")
+
+
+def check_occupancy(prison: LoadedTable) -> pd.DataFrame:
+    typed = prison.typed.dropna(subset=["value"])
+    key = ["iso3", "year"]
+    held = typed[(typed["measure"] == "persons_held") & (typed["sex"] == "_T")]
+    capacity = typed[(typed["measure"] == "official_capacity") & (typed["sex"] == "_T")]
+    merged = (held.assign(_index=held.index)[[*key, "value", "_index"]]
+              .merge(capacity[[*key, "value"]].drop_duplicates(key), on=key,
+                     suffixes=("", "_capacity")))
+    merged = merged[merged["value_capacity"] > 0]
+    occupancy = merged["value"] / merged["value_capacity"]
+    bad = merged[(occupancy > MAX_OCCUPANCY).fillna(False).astype(bool)]
+    if bad.empty:
+        return empty_findings()
+    return make_findings(
+        OCCUPANCY, resource="prison", file=prison.file, row=_row(bad["_index"]), field="value",
+        value=bad["value"].astype("string"),
+        message=bad["value"].astype("string") + " persons held for "
+        + bad["value_capacity"].astype("string") + " places is "
+        + (occupancy[bad.index] * 100).round(0).astype("Int64").astype("string")
+        + "% occupancy")
+
+
+def check_plausibility(tables: dict[str, LoadedTable],
+                       population: pd.DataFrame | None) -> pd.DataFrame:
+    frames = []
+    for loaded in tables.values():
+        if loaded.spec.value_field is not None:
+            frames += [check_year_on_year(loaded), check_series_gaps(loaded)]
+    if "homicide" in tables and population is not None:
+        frames.append(check_homicide_rate(tables["homicide"], population))
+    if "prison" in tables:
+        frames.append(check_occupancy(tables["prison"]))
+    return concat_findings(frames)

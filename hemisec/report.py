@@ -1,0 +1,61 @@
+"""Render a validation report: text for people, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hemisec.validate import Report
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+
+
+def render_text(report: Report, console: Console, max_per_check: int = 20) -> None:
+    """A summary by check, then the occurrences, readable on an 80-column terminal.
+
+    `max_per_check` caps the occurrences listed per check (0 = all); the counts in the
+    summary always cover every finding.
+    """
+    rows = sum(int(t["rows"]) for t in report.tables)
+    console.print(Text(f"hemisec validate: {len(report.tables)} table(s), {rows:,} rows",
+                       style="bold"))
+    for table in report.tables:
+        console.print(f"  {table['resource']:<16} {table['file']} ({int(table['rows']):,} rows)")
+    for notice in report.notices:
+        console.print(Text("Note: " + notice, style="yellow"))
+
+    verdict = "VALID" if report.valid else "NOT VALID"
+    style = "bold green" if report.valid else "bold red"
+    console.print(Text(f"\n{verdict}: {report.errors:,} error(s), {report.warnings:,} warning(s)",
+                       style=style))
+    if report.findings.empty:
+        return
+
+    summary = Table(title="Summary by check", title_justify="left", expand=True,
+                    show_lines=False, pad_edge=False)
+    summary.add_column("check", no_wrap=True)
+    summary.add_column("severity", no_wrap=True)
+    summary.add_column("count", justify="right", no_wrap=True)
+    summary.add_column("what to do", ratio=1)
+    for rec in report.summary().to_dict(orient="records"):
+        summary.add_row(rec["check"], rec["severity"], f"{rec['count']:,}", rec["fix"])
+    console.print(summary)
+
+    console.print(Text("\nOccurrences (file:row column 'value': what is wrong)", style="bold"))
+    for (severity, check), group in report.findings.groupby(["severity", "check"], sort=False):
+        console.print(Text(f"\n{severity} {check} ({len(group):,})",
+                           style="red" if severity == "error" else "yellow"))
+        shown = group if max_per_check == 0 else group.head(max_per_check)
+        shown = shown.astype("object").where(shown.notna(), None)
+        for rec in shown.to_dict(orient="records"):  # bounded by max_per_check
+            where = rec["file"] + (f":{rec['row']}" if rec["row"] is not None else "")
+            column = f" {rec['field']}" if rec["field"] else ""
+            console.print(Text(f"  {where}{column}: {rec['message']}", overflow="fold"))
+        hidden = len(group) - len(shown)
+        if hidden > 0:
+            console.print(f"  ... and {hidden:,} more (--max-per-check 0 lists all)")

@@ -1,0 +1,169 @@
+"""Validate a table, a national submission folder or a datapackage.json.
+
+Finds every problem at once: file-level, structural (pandera, from the Table
+Schemas), consistency and plausibility. Raises `UsageError` only when it cannot
+run at all (a path that does not exist, a table it does not know).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from frictionless import Package
+
+from hemisec.consistency import check_consistency
+from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
+from hemisec.package import SYNTHETIC_MARKER, DataPackage
+from hemisec.plausibility import check_plausibility
+from hemisec.structural import check_structure
+from hemisec.tables import LoadedTable, load_table
+
+
+class UsageError(Exception):
+    """The validator could not run: the message says why, in plain words."""
+
+
+@dataclass
+class Report:
+    findings: pd.DataFrame
+    tables: list[dict[str, object]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return int((self.findings["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.findings["severity"] == "warning").sum())
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    def summary(self) -> pd.DataFrame:
+        """Occurrences per check, errors first; counts never depend on a display cap."""
+        counts = (self.findings.groupby(["severity", "check"], as_index=False)
+                  .size().rename(columns={"size": "count"}))
+        counts["fix"] = counts["check"].map({c.id: c.fix for c in CHECKS.values()})
+        order = counts["severity"].map({"error": 0, "warning": 1})
+        return (counts.assign(_order=order)
+                .sort_values(["_order", "count", "check"], ascending=[True, False, True])
+                .drop(columns="_order").reset_index(drop=True))
+
+    def to_dict(self) -> dict[str, object]:
+        findings = self.findings[FINDING_COLUMNS].astype("object")
+        findings = findings.where(findings.notna(), None)
+        return {
+            "valid": self.valid,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [
+                {**rec, "row": None if rec["row"] is None else int(rec["row"])}
+                for rec in findings.to_dict(orient="records")
+            ],
+            "summary": self.summary().to_dict(orient="records"),
+            "tables": self.tables,
+            "notices": self.notices,
+        }
+
+
+def _display(path: Path) -> str:
+    """A path as the user would type it: relative to where they are, when it is below."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def resolve_paths(paths: list[Path], package: DataPackage) -> dict[str, Path]:
+    """Map each table name to the file that holds it."""
+    known = package.tables
+    files: dict[str, Path] = {}
+
+    def add(name: str, path: Path) -> None:
+        if name not in known:
+            raise UsageError(
+                f"{_display(path)}: '{name}' is not a table of the package; name the file after "
+                f"one of: {', '.join(known)}")
+        if name in files:
+            raise UsageError(f"table '{name}' is given twice: {_display(files[name])} and "
+                             f"{_display(path)}")
+        files[name] = path
+
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+        if path.is_dir():
+            csvs = sorted(path.glob("*.csv"))
+            if not csvs:
+                raise UsageError(f"{path}: the folder has no .csv file to validate")
+            for csv_path in csvs:
+                add(csv_path.stem, csv_path)
+        elif path.suffix.lower() == ".json":
+            try:
+                descriptor = Package(str(path.resolve()), basepath=str(path.resolve().parent))
+            except Exception as exc:  # frictionless raises its own error types
+                raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from exc
+            for resource in descriptor.resources:
+                add(resource.name, path.resolve().parent / str(resource.path))
+        elif path.suffix.lower() == ".csv":
+            add(path.stem, path)
+        else:
+            raise UsageError(f"{path}: give a .csv table, a folder of them or a datapackage.json")
+    for name, path in files.items():
+        if not path.is_file():
+            raise UsageError(f"{_display(path)}: the file for table '{name}' does not exist")
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"{_display(path)}: the file cannot be read (permissions)")
+    return files
+
+
+def _is_synthetic(loaded: LoadedTable) -> bool:
+    if "source" not in loaded.text:
+        return False
+    return bool(loaded.text["source"].str.contains(SYNTHETIC_MARKER, regex=False).any())
+
+
+def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
+    package = package or DataPackage.load()
+    files = resolve_paths(paths, package)
+    # Reference tables first: the submission's own, where given, are what its codes point to.
+    order = [n for n in package.reference_tables if n in files] + \
+            [n for n in files if n not in package.reference_tables]
+    loaded = {name: load_table(files[name], package.tables[name], _display(files[name]))
+              for name in order}
+    references = dict(package.reference_frames)
+    references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})
+
+    notices: list[str] = []
+    if "population" in loaded:
+        population = loaded["population"].typed
+        origin = f"the submitted population table ({loaded['population'].file})"
+    else:
+        spec = package.tables["population"]
+        population = load_table(spec.path, spec).typed
+        origin = "the package's population table"
+        if any(n in loaded for n in ("homicide", "prison")):
+            notices.append(
+                "No population table was submitted: rates and coverage were checked against "
+                + origin + (" (synthetic demo figures)." if package.synthetic else "."))
+    if any(_is_synthetic(t) for t in loaded.values()):
+        notices.append(
+            f"This data is hemisec's synthetic demo (its source says '{SYNTHETIC_MARKER}'): "
+            "the figures are invented and must not be cited as statistics.")
+
+    frames = []
+    for table in loaded.values():
+        frames += [table.findings, check_structure(table, references)]
+    frames.append(check_consistency(loaded, population, origin))
+    frames.append(check_plausibility(loaded, population))
+    findings = concat_findings(frames)
+    # One cell can break one rule in several ways (e.g. enum and code list): report it once.
+    findings = findings.drop_duplicates(["check", "file", "row", "field"], ignore_index=True)
+    findings = findings.sort_values(["file", "row", "check"], kind="stable", ignore_index=True)
+    tables = [{"resource": n, "file": t.file, "rows": t.rows} for n, t in loaded.items()]
+    return Report(findings, tables, notices)
