@@ -18,8 +18,8 @@ from hemisec.consistency import check_consistency
 from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.plausibility import check_plausibility
-from hemisec.structural import check_structure
-from hemisec.tables import LoadedTable, load_table
+from hemisec.structural import DUPLICATE_KEY, check_structure
+from hemisec.tables import HEADER_LINES, LoadedTable, load_table
 
 
 class UsageError(Exception):
@@ -128,6 +128,17 @@ def _is_synthetic(loaded: LoadedTable) -> bool:
     return bool(loaded.text["source"].str.contains(SYNTHETIC_MARKER, regex=False).any())
 
 
+def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
+    """Blank out cells that broke a structural rule, and drop repeated keys, so the
+    consistency and plausibility checks do not report the same problem again."""
+    line_offset = HEADER_LINES + 1
+    for field, group in structural.groupby("field"):  # a loop over columns, not rows
+        if field in table.typed.columns:
+            table.typed.loc[pd.Index(group["row"].astype(int) - line_offset), field] = pd.NA
+    repeated = structural.loc[structural["check"] == DUPLICATE_KEY.id, "row"]
+    table.typed = table.typed.drop(index=pd.Index(repeated.astype(int) - line_offset))
+
+
 def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
     package = package or DataPackage.load()
     files = resolve_paths(paths, package)
@@ -158,7 +169,9 @@ def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
 
     frames = []
     for table in loaded.values():
-        frames += [table.findings, check_structure(table, references)]
+        structural = check_structure(table, references)
+        frames += [table.findings, structural]
+        _set_aside(table, structural)
     frames.append(check_consistency(loaded, population, origin))
     frames.append(check_plausibility(loaded, population))
     findings = concat_findings(frames)

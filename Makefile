@@ -1,0 +1,45 @@
+# hemisec: two commands on a fresh machine: `make build` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: build test lint validate demo docs benchmark clean
+
+# The virtual environment is rebuilt only when the project's dependencies change.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## build: install into .venv and validate the package (the DuckDB build comes with issue 3)
+build: $(STAMP) validate
+
+## validate: hemisec's checks and frictionless on datapackage.json
+validate: $(STAMP)
+	$(BIN)/hemisec validate datapackage.json --max-per-check 5
+	$(BIN)/frictionless validate datapackage.json > /dev/null && echo "frictionless: datapackage.json is valid"
+
+## test: lint, check the README is generated from the schemas, run the test suite
+test: $(STAMP) lint
+	$(BIN)/hemisec docs --check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check hemisec tests benchmarks
+
+## demo: regenerate the synthetic demo tables in data/
+demo: $(STAMP)
+	$(BIN)/hemisec demo --out data
+
+## docs: regenerate the README's tables, code lists and checks from the package
+docs: $(STAMP)
+	$(BIN)/hemisec docs
+
+## benchmark: time the validator on a large synthetic table (figures in README)
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_validate.py
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""Shared fixtures: the package, small hand-made tables, and the real-data folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hemisec.findings import CHECKS
+from hemisec.package import REPO_ROOT, DataPackage
+from hemisec.validate import validate
+
+REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" / "realdata"))
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Real-data tests skip only on a developer machine without ../shared/realdata."""
+    if REALDATA.is_dir():
+        return
+    if IN_CI:
+        raise pytest.UsageError(f"CI is set but the real data folder {REALDATA} is missing")
+    skip = pytest.mark.skip(reason=f"{REALDATA} is absent (they run in CI)")
+    for item in items:
+        if "realdata" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def package() -> DataPackage:
+    return DataPackage.load()
+
+
+HEADERS = {
+    "population": "iso3,year,sex,population,source",
+    "homicide": "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note",
+    "firearms": "iso3,year,action,item,marking_status,quantity,obs_status,source,note",
+    "prison": "iso3,year,measure,sex,value,obs_status,source,note",
+}
+
+
+@pytest.fixture
+def submission(tmp_path: Path) -> Callable[..., Path]:
+    """Write a submission folder from {table: [csv data lines]} and return its path."""
+    def write(tables: dict[str, list[str]], header: dict[str, str] | None = None) -> Path:
+        folder = tmp_path / "submission"
+        folder.mkdir(exist_ok=True)
+        for name, lines in tables.items():
+            head = (header or {}).get(name, HEADERS[name])
+            (folder / f"{name}.csv").write_text("\n".join([head, *lines]) + "\n",
+                                                encoding="utf-8")
+        return folder
+    return write
+
+
+@pytest.fixture
+def check_findings(submission: Callable[..., Path]) -> Callable[..., list[tuple]]:
+    """Validate tables and return (check, resource, row, field) of every finding."""
+    def run(tables: dict[str, list[str]], only: str | None = None,
+            header: dict[str, str] | None = None, kind: str | None = None) -> list[tuple]:
+        report = validate([submission(tables, header)])
+        frame = report.findings
+        if only:
+            frame = frame[frame["check"] == only]
+        if kind:
+            frame = frame[frame["check"].map(lambda c: CHECKS[c].kind) == kind]
+        return sorted(
+            (c, r, None if pd.isna(row) else int(row), f)
+            for c, r, row, f in frame[["check", "resource", "row", "field"]].itertuples(
+                index=False)
+        )
+    return run
+

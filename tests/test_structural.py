@@ -1,0 +1,99 @@
+"""Structural checks generated from the Table Schemas: exact findings on bad tables."""
+
+from __future__ import annotations
+
+S = "Ministry of Security"
+
+
+def test_each_structural_problem_is_found_with_row_and_column(check_findings) -> None:
+    rows = [
+        f"MEX,2020,0101,_T,_T,100,A,{S},",       # 2: fine
+        f"MEX,2020,0101,_T,_T,90,A,{S},",        # 3: repeats the key of row 2
+        f"mex,2021,0101,_T,_T,100,A,{S},",       # 4: lower-case ISO3
+        f"XXX,1800,0104,Z,gun,-5,Q,,",           # 5: eight problems
+        f"MEX,2022,101,_T,_T,1.5,,{S},",         # 6: ICCS code lost its zero; decimal
+        f"MEX,2023,0101,_T,_T,..,A,{S},",        # 7: '..' is a missing value
+        f"MEX,2019,0101,_T,_T,1 000,A,{S},",     # 8: thousands separator
+    ]
+    assert check_findings({"homicide": rows}, kind="structure") == sorted([
+        ("duplicate-key", "homicide", 3, "iso3, year, iccs_code, sex, mechanism"),
+        ("pattern-mismatch", "homicide", 4, "iso3"),
+        ("code-not-in-list", "homicide", 4, "iso3"),
+        ("code-not-in-list", "homicide", 5, "iso3"),
+        ("out-of-range", "homicide", 5, "year"),
+        ("code-not-in-list", "homicide", 5, "iccs_code"),
+        ("code-not-in-list", "homicide", 5, "sex"),
+        ("code-not-in-list", "homicide", 5, "mechanism"),
+        ("out-of-range", "homicide", 5, "victims"),
+        ("code-not-in-list", "homicide", 5, "obs_status"),
+        ("missing-value", "homicide", 5, "source"),
+        ("code-not-in-list", "homicide", 6, "iccs_code"),
+        ("type-error", "homicide", 6, "victims"),
+        ("missing-value", "homicide", 7, "victims"),
+        ("type-error", "homicide", 8, "victims"),
+    ])
+
+
+def test_findings_quote_the_value_as_written(submission) -> None:
+    from hemisec.validate import validate
+
+    report = validate([submission({"homicide": [f"MEX,2020,0101,_T,_T,1.5,A,{S},"]})])
+    (finding,) = report.to_dict()["findings"]
+    assert finding["value"] == "1.5"
+    assert finding["file"].endswith("homicide.csv")
+    assert "whole number" in finding["message"]
+
+
+def test_repeated_key_names_the_first_row(submission) -> None:
+    from hemisec.validate import validate
+
+    rows = [f"MEX,2020,0101,_T,_T,100,A,{S},", f"CAN,2020,0101,_T,_T,5,A,{S},",
+            f"MEX,2020,0101,_T,_T,100,A,{S},"]
+    report = validate([submission({"homicide": rows})])
+    (finding,) = report.to_dict()["findings"]
+    assert finding["check"] == "duplicate-key" and finding["row"] == 4
+    assert finding["value"] == "MEX / 2020 / 0101 / _T / _T"
+    assert finding["message"].endswith("repeats row 2")
+
+
+def test_header_problems(check_findings) -> None:
+    header = {"prison": "iso3,year,measure,sex,value,value,source,remarks"}
+    found = check_findings({"prison": ["MEX,2020,persons_held,_T,100,100,x,"]}, header=header)
+    assert found == sorted([
+        ("missing-column", "prison", 1, "obs_status"),
+        ("missing-column", "prison", 1, "note"),
+        ("extra-column", "prison", 1, "remarks"),
+        ("duplicate-column", "prison", 1, "value"),
+    ])
+
+
+def test_blank_row_is_one_finding(check_findings) -> None:
+    found = check_findings({"population": ["MEX,2020,_T,126000000,x", "", ",,,,",
+                                           "CAN,2020,_T,38000000,x"]})
+    # No missing-value findings for the empty cells of a blank row.
+    assert found == [("blank-row", "population", 3, None), ("blank-row", "population", 4, None)]
+
+
+def test_file_that_is_not_utf8(submission) -> None:
+    from hemisec.validate import validate
+
+    folder = submission({"homicide": []})
+    (folder / "homicide.csv").write_bytes(
+        "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note\n"
+        "MEX,2020,0101,_T,_T,5,A,Secretaría,\n".encode("latin-1"))
+    findings = validate([folder]).to_dict()["findings"]
+    assert [(f["check"], f["severity"]) for f in findings] == [("file-unreadable", "error")]
+    assert "UTF-8" in findings[0]["message"]
+
+
+def test_submitted_reference_table_replaces_the_package_one(check_findings, submission) -> None:
+    """A submission's own code lists are what its codes are checked against."""
+    from hemisec.validate import validate
+
+    folder = submission({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"]})
+    (folder / "countries.csv").write_text(
+        "iso3,m49,name_en,name_es,subregion,membership_note\n"
+        "CAN,124,Canada,Canadá,North America,\n", encoding="utf-8")
+    found = validate([folder]).findings
+    assert found[["check", "resource", "row", "field"]].values.tolist() == [
+        ["code-not-in-list", "homicide", 2, "iso3"]]
