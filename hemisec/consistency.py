@@ -113,7 +113,8 @@ def check_parts(loaded: LoadedTable, rule: PartsRule) -> pd.DataFrame:
         joined = pd.Series("", index=shown.index, dtype="string")
         for col in rule.parts:  # a handful of columns, never the rows
             joined += (col + " " + shown[col].astype("string") + " + ").fillna("")
-        return (joined.str.removesuffix(" + ") + " = " + parts_sum[mask].astype("Int64").astype("string")
+        return (joined.str.removesuffix(" + ") + " = "
+                + parts_sum[mask].astype("Int64").astype("string")
                 + f", total ({rule.dimension} {rule.total}) is "
                 + total[mask].astype("string"))
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+# Importing the check modules registers their checks.
+from hemisec import consistency, plausibility, structural, tables  # noqa: F401
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage
-
-# Importing the check modules registers their checks.
-from hemisec import consistency, plausibility, structural, tables  # noqa: F401, I001
 
 
 def _cell(text: object) -> str:

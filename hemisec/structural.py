@@ -73,10 +73,11 @@ def column_checks(field: FieldSpec, code_lists: dict[str, pd.Series]) -> list[pa
         checks.append(pa.Check(_range_check(field), name=OUT_OF_RANGE.id))
     if field.pattern is not None:
         checks.append(pa.Check(
-            lambda s, p=field.pattern: s.astype("string").str.fullmatch(p).fillna(False).astype(bool),
-            name=PATTERN_MISMATCH.id))
+            lambda s, p=field.pattern: s.astype("string").str.fullmatch(p).fillna(False)
+            .astype(bool), name=PATTERN_MISMATCH.id))
     if field.enum is not None:
-        checks.append(pa.Check(lambda s, e=field.enum: s.isin(e), name=f"{NOT_IN_CODE_LIST.id}:enum"))
+        checks.append(pa.Check(lambda s, e=field.enum: s.isin(e),
+                               name=f"{NOT_IN_CODE_LIST.id}:enum"))
     for resource, codes in code_lists.items():
         checks.append(pa.Check(lambda s, c=codes: s.isin(c),
                                name=f"{NOT_IN_CODE_LIST.id}:{resource}"))

@@ -84,28 +84,21 @@ def typed_frame(text: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def _header_findings(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame:
     expected = spec.field_names
-    seen = pd.Series(header)
-    duplicated = seen[seen.duplicated()].unique().tolist()
-    missing = [name for name in expected if name not in header]
-    extra = [name for name in dict.fromkeys(header) if name not in expected]
-    frames = [
-        make_findings(MISSING_COLUMN, resource=spec.name, file=file, row=1,
-                      field=pd.Series(missing, dtype="object"), value=None,
-                      message=pd.Series([f"the header has no column '{m}'" for m in missing],
-                                        dtype="object"))
-        if missing else None,
-        make_findings(EXTRA_COLUMN, resource=spec.name, file=file, row=1,
-                      field=pd.Series(extra, dtype="object"), value=pd.Series(extra, dtype="object"),
-                      message=pd.Series([f"'{e}' is not a column of {spec.name}" for e in extra],
-                                        dtype="object"))
-        if extra else None,
-        make_findings(DUPLICATE_COLUMN, resource=spec.name, file=file, row=1,
-                      field=pd.Series(duplicated, dtype="object"), value=None,
-                      message=pd.Series([f"'{d}' appears more than once in the header"
-                                         for d in duplicated], dtype="object"))
-        if duplicated else None,
+    problems = [
+        (MISSING_COLUMN, [n for n in expected if n not in header],
+         "the header has no column '{}'"),
+        (EXTRA_COLUMN, [n for n in dict.fromkeys(header) if n not in expected],
+         "'{}' is not a column of " + spec.name),
+        (DUPLICATE_COLUMN, pd.Series(header)[pd.Series(header).duplicated()].unique().tolist(),
+         "'{}' appears more than once in the header"),
     ]
-    return concat_findings([f for f in frames if f is not None])
+    return concat_findings([
+        make_findings(check, resource=spec.name, file=file, row=1,
+                      field=pd.Series(names, dtype="object"),
+                      value=pd.Series(names, dtype="object") if check is EXTRA_COLUMN else None,
+                      message=pd.Series([template.format(n) for n in names], dtype="object"))
+        for check, names, template in problems if names
+    ])
 
 
 def _read_header(path: Path) -> list[str]:
@@ -129,7 +122,8 @@ def load_table(path: Path, spec: TableSpec, display_name: str | None = None) -> 
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         detail = " ".join(str(exc).split())
         finding = make_findings(FILE_UNREADABLE, resource=spec.name, file=file, row=None,
-                                field=None, value=None, message=f"not a readable CSV table: {detail}")
+                                field=None, value=None,
+                                message=f"not a readable CSV table: {detail}")
         return LoadedTable(spec, file, empty, typed_frame(empty, spec), finding)
 
     # pandas renames repeated header names ('a.1'); keep the first of each and report the rest.

@@ -132,9 +132,9 @@ def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
     """Blank out cells that broke a structural rule, and drop repeated keys, so the
     consistency and plausibility checks do not report the same problem again."""
     line_offset = HEADER_LINES + 1
-    for field, group in structural.groupby("field"):  # a loop over columns, not rows
-        if field in table.typed.columns:
-            table.typed.loc[pd.Index(group["row"].astype(int) - line_offset), field] = pd.NA
+    for column, group in structural.groupby("field"):  # a loop over columns, not rows
+        if column in table.typed.columns:
+            table.typed.loc[pd.Index(group["row"].astype(int) - line_offset), column] = pd.NA
     repeated = structural.loc[structural["check"] == DUPLICATE_KEY.id, "row"]
     table.typed = table.typed.drop(index=pd.Index(repeated.astype(int) - line_offset))
 

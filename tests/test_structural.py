@@ -10,7 +10,7 @@ def test_each_structural_problem_is_found_with_row_and_column(check_findings) ->
         f"MEX,2020,0101,_T,_T,100,A,{S},",       # 2: fine
         f"MEX,2020,0101,_T,_T,90,A,{S},",        # 3: repeats the key of row 2
         f"mex,2021,0101,_T,_T,100,A,{S},",       # 4: lower-case ISO3
-        f"XXX,1800,0104,Z,gun,-5,Q,,",           # 5: eight problems
+        "XXX,1800,0104,Z,gun,-5,Q,,",           # 5: eight problems
         f"MEX,2022,101,_T,_T,1.5,,{S},",         # 6: ICCS code lost its zero; decimal
         f"MEX,2023,0101,_T,_T,..,A,{S},",        # 7: '..' is a missing value
         f"MEX,2019,0101,_T,_T,1 000,A,{S},",     # 8: thousands separator

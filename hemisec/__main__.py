@@ -1,0 +1,5 @@
+"""`python -m hemisec` runs the command line."""
+
+from hemisec.cli import main
+
+main()
