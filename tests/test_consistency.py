@@ -89,3 +89,11 @@ def test_structurally_bad_cells_are_not_counted_again(check_findings) -> None:
     """A part that is not a number is a type error, not also a sum error."""
     rows = [hom(2020, "_T", "_T", 100), hom(2020, "M", "_T", "6O"), hom(2020, "F", "_T", 50)]
     assert check_findings({"homicide": rows}) == [("type-error", "homicide", 3, "victims")]
+
+
+def test_all_marking_statuses_given_must_add_up(check_findings) -> None:
+    rows = [f"MEX,2020,seized,firearms,{m},{q},A,{S},"
+            for m, q in [("_T", 10), ("uniquely_marked", 5), ("altered_marking", 1),
+                         ("no_marking", 1), ("_U", 1)]]
+    assert check_findings({"firearms": rows}) == [
+        ("marking-parts-differ-from-total", "firearms", 2, "quantity")]

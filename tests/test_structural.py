@@ -97,3 +97,25 @@ def test_submitted_reference_table_replaces_the_package_one(check_findings, subm
     found = validate([folder]).findings
     assert found[["check", "resource", "row", "field"]].values.tolist() == [
         ["code-not-in-list", "homicide", 2, "iso3"]]
+
+
+def test_unique_column_in_a_reference_table(submission) -> None:
+    from hemisec.validate import validate
+
+    folder = submission({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"]})
+    (folder / "countries.csv").write_text(
+        "iso3,m49,name_en,name_es,subregion,membership_note\n"
+        "MEX,484,Mexico,México,North America,\n"
+        "CAN,484,Canada,Canadá,North America,\n", encoding="utf-8")
+    found = validate([folder]).findings
+    assert found[["check", "resource", "row", "field"]].values.tolist() == [
+        ["duplicate-value", "countries", 3, "m49"]]
+
+
+def test_ragged_row_is_reported_not_raised(submission) -> None:
+    from hemisec.validate import validate
+
+    folder = submission({"population": ["MEX,2020,_T,126000000,x", "CAN,2020,_T,1,x,extra"]})
+    (finding,) = validate([folder]).to_dict()["findings"]
+    assert finding["check"] == "file-unreadable"
+    assert "line 3" in finding["message"]
