@@ -1,0 +1,53 @@
+"""DuckDB tables generated from the schemas: types, keys, constraints and comments."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from hemisec.ddl import load_tables
+from hemisec.package import DataPackage
+
+
+@pytest.fixture(scope="module")
+def con(package: DataPackage) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    load_tables(connection, package, {n: s.path for n, s in package.tables.items()})
+    return connection
+
+
+def test_every_row_is_loaded(con, package: DataPackage) -> None:
+    for name, spec in package.tables.items():
+        lines = spec.path.read_text(encoding="utf-8").count("\n") - 1
+        assert con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == lines, name
+
+
+def test_types_follow_the_schema_and_codes_keep_zeros(con) -> None:
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'homicide'"
+    ).fetchall())
+    assert types["iccs_code"] == "VARCHAR" and types["victims"] == "BIGINT"
+    assert con.execute("SELECT count(*) FROM iccs WHERE code = '0101'").fetchone()[0] == 1
+    assert con.execute("SELECT min(m49) FROM countries").fetchone()[0] == "028"
+
+
+def test_comments_come_from_the_schema(con, package: DataPackage) -> None:
+    comment = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'homicide' "
+        "AND column_name = 'victims'").fetchone()[0]
+    field = package.tables["homicide"].field("victims")
+    assert comment == f"{field.description} Unit: {field.unit}."
+    table_comment = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'homicide'").fetchone()[0]
+    assert "SYNTHETIC DEMO" in table_comment
+
+
+@pytest.mark.parametrize("values, message", [
+    ("('XXX', 2030, '0101', '_T', '_T', 1, NULL, 's', NULL)", "foreign key"),
+    ("('MEX', 2030, '0101', '_T', '_T', -1, NULL, 's', NULL)", "CHECK"),
+    ("('MEX', 2030, '0104', '_T', '_T', 1, NULL, 's', NULL)", "CHECK"),
+    ("('MEX', 2000, '0101', '_T', '_T', 1, NULL, 's', NULL)", "primary key"),
+])
+def test_database_enforces_the_schema(con, values: str, message: str) -> None:
+    with pytest.raises(duckdb.ConstraintException, match=message):
+        con.execute(f"INSERT INTO homicide VALUES {values}")
