@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hemisec.findings import Check, concat_findings, empty_findings, make_findings, register
-from hemisec.tables import HEADER_LINES, LoadedTable
+from hemisec.tables import LoadedTable, line_numbers
 
 
 @dataclass(frozen=True)
@@ -122,10 +122,9 @@ def check_parts(loaded: LoadedTable, rule: PartsRule) -> pd.DataFrame:
     for check, mask in ((rule.exceeds, exceeds), (rule.differs, differs)):
         if check is None or not mask.any():
             continue
-        index = pd.Index(merged.loc[mask, "_index"])
         frames.append(make_findings(
             check, resource=spec.name, file=loaded.file,
-            row=pd.Series(index + HEADER_LINES + 1, index=mask[mask].index), field=value,
+            row=line_numbers(merged.loc[mask, "_index"]), field=value,
             value=total[mask].astype("string"), message=describe(mask)))
     return concat_findings(frames)
 
@@ -145,7 +144,7 @@ def check_population_coverage(loaded: LoadedTable, population: pd.DataFrame,
         return empty_findings()
     return make_findings(
         POPULATION_MISSING, resource=loaded.spec.name, file=loaded.file,
-        row=missing["_index"] + HEADER_LINES + 1, field="iso3, year",
+        row=line_numbers(missing["_index"]), field="iso3, year",
         value=missing["iso3"].astype("string") + " / " + missing["year"].astype("string"),
         message="no total population for " + missing["iso3"].astype("string") + " "
         + missing["year"].astype("string") + f" in {population_origin}")

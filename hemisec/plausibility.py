@@ -14,7 +14,7 @@ from hemisec.findings import (
     make_findings,
     register,
 )
-from hemisec.tables import HEADER_LINES, LoadedTable
+from hemisec.tables import LoadedTable, line_numbers
 
 #: No country has recorded a national homicide rate near this; above it, a count or a
 #: population is almost surely wrong (e.g. a count in the wrong unit).
@@ -44,10 +44,6 @@ SERIES_GAP = register(
     "obs_status B if the method changed.")
 
 
-def _row(index: pd.Series | pd.Index) -> pd.Series:
-    return pd.Series(index, dtype="Int64") + HEADER_LINES + 1
-
-
 def check_homicide_rate(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
     typed = homicide.typed
     totals = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
@@ -62,7 +58,7 @@ def check_homicide_rate(homicide: LoadedTable, population: pd.DataFrame) -> pd.D
         return empty_findings()
     bad_rate = rate[bad.index].round(1).astype("string")
     return make_findings(
-        HOMICIDE_RATE, resource="homicide", file=homicide.file, row=_row(bad["_index"]),
+        HOMICIDE_RATE, resource="homicide", file=homicide.file, row=line_numbers(bad["_index"]),
         field="victims", value=bad["victims"].astype("string"),
         message=bad["victims"].astype("string") + " victims in a population of "
         + bad["population"].astype("string") + " is " + bad_rate + " per 100,000")
@@ -91,8 +87,8 @@ def check_year_on_year(loaded: LoadedTable) -> pd.DataFrame:
     pct_text = pct.astype("Int64").astype("string")
     described = (pct_text.where(pct < 0, "+" + pct_text) + "%").fillna("from zero")
     return make_findings(
-        YEARLY_CHANGE, resource=spec.name, file=loaded.file, row=_row(bad.index), field=value,
-        value=bad[value].astype("string"),
+        YEARLY_CHANGE, resource=spec.name, file=loaded.file, row=line_numbers(bad.index),
+        field=value, value=bad[value].astype("string"),
         message=bad[value].astype("string") + " in " + bad["year"].astype("string") + " after "
         + before.astype("Int64").astype("string") + " in "
         + previous_year[flagged].astype("Int64").astype("string") + " (" + described + ")")
@@ -113,7 +109,7 @@ def check_series_gaps(loaded: LoadedTable) -> pd.DataFrame:
     first_missing, last_missing = (before + 1).astype("string"), (bad["year"] - 1).astype("string")
     missing = first_missing.where(first_missing == last_missing, first_missing + "-" + last_missing)
     return make_findings(
-        SERIES_GAP, resource=spec.name, file=loaded.file, row=_row(bad.index), field="year",
+        SERIES_GAP, resource=spec.name, file=loaded.file, row=line_numbers(bad.index), field="year",
         value=bad["year"].astype("string"),
         message="no value for " + missing + " between " + before.astype("string")
         + " and " + bad["year"].astype("string") + " in this series ("
@@ -134,8 +130,8 @@ def check_occupancy(prison: LoadedTable) -> pd.DataFrame:
     if bad.empty:
         return empty_findings()
     return make_findings(
-        OCCUPANCY, resource="prison", file=prison.file, row=_row(bad["_index"]), field="value",
-        value=bad["value"].astype("string"),
+        OCCUPANCY, resource="prison", file=prison.file, row=line_numbers(bad["_index"]),
+        field="value", value=bad["value"].astype("string"),
         message=bad["value"].astype("string") + " persons held for "
         + bad["value_capacity"].astype("string") + " places is "
         + (occupancy[bad.index] * 100).round(0).astype("Int64").astype("string")

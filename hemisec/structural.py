@@ -21,7 +21,7 @@ from hemisec.findings import (
     register,
 )
 from hemisec.package import FieldSpec, TableSpec
-from hemisec.tables import HEADER_LINES, LoadedTable, parse_field
+from hemisec.tables import FIRST_DATA_LINE, LoadedTable, line_numbers, parse_field
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
@@ -143,10 +143,10 @@ def _key_findings(loaded: LoadedTable, index: pd.Index) -> pd.DataFrame:
                  .pipe(lambda g: g.index.to_series().groupby(g.values).transform("min")))
     rows = pd.Index(index.unique())
     values = join_columns(text.loc[rows, key], " / ")
-    first = first_row.loc[rows] + HEADER_LINES + 1
+    first = first_row.loc[rows] + FIRST_DATA_LINE
     return make_findings(
         DUPLICATE_KEY, resource=spec.name, file=loaded.file,
-        row=pd.Series(rows + HEADER_LINES + 1, index=rows), field=", ".join(key), value=values,
+        row=line_numbers(rows), field=", ".join(key), value=values,
         message="the key (" + ", ".join(key) + ") repeats row " + first.astype("string"))
 
 
@@ -180,7 +180,7 @@ def check_structure(loaded: LoadedTable, references: dict[str, pd.DataFrame]) ->
         values = text.loc[index, column]
         frames.append(make_findings(
             check, resource=spec.name, file=loaded.file,
-            row=pd.Series(index + HEADER_LINES + 1, index=index), field=str(column),
+            row=line_numbers(index), field=str(column),
             value=values.astype("object").where(values.notna(), None),
             message=_messages(check_id, field, values, detail)))
     findings = concat_findings(frames)

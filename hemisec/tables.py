@@ -34,6 +34,7 @@ BLANK_ROW = register(
 
 #: The first line of a file is its header, so data row i (0-based) is line i + 2.
 HEADER_LINES = 1
+FIRST_DATA_LINE = HEADER_LINES + 1
 INTEGER_PATTERN = r"[+-]?\d+(?:_\d+)*"
 
 
@@ -51,8 +52,10 @@ class LoadedTable:
     def rows(self) -> int:
         return len(self.text)
 
-    def line_numbers(self, index: pd.Index) -> pd.Series:
-        return pd.Series(index + HEADER_LINES + 1, index=index)
+
+def line_numbers(index: pd.Index | pd.Series) -> pd.Series:
+    """File line numbers (header = line 1) of the given frame index labels."""
+    return pd.Series(index, dtype="Int64") + FIRST_DATA_LINE
 
 
 def parse_field(values: pd.Series, spec: FieldSpec) -> pd.Series:
@@ -135,7 +138,7 @@ def load_table(path: Path, spec: TableSpec, display_name: str | None = None) -> 
     if blank.any():
         rows = text.index[blank]
         findings.append(make_findings(
-            BLANK_ROW, resource=spec.name, file=file, row=pd.Series(rows + HEADER_LINES + 1),
+            BLANK_ROW, resource=spec.name, file=file, row=line_numbers(rows),
             field=None, value=None, message="the row is empty"))
         # A blank row is one finding, not one per empty required cell (as in frictionless).
         text = text.loc[~blank]

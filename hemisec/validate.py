@@ -19,7 +19,7 @@ from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.plausibility import check_plausibility
 from hemisec.structural import DUPLICATE_KEY, check_structure
-from hemisec.tables import HEADER_LINES, LoadedTable, load_table
+from hemisec.tables import FIRST_DATA_LINE, LoadedTable, load_table
 
 
 class UsageError(Exception):
@@ -131,12 +131,11 @@ def _is_synthetic(loaded: LoadedTable) -> bool:
 def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
     """Blank out cells that broke a structural rule, and drop repeated keys, so the
     consistency and plausibility checks do not report the same problem again."""
-    line_offset = HEADER_LINES + 1
     for column, group in structural.groupby("field"):  # a loop over columns, not rows
         if column in table.typed.columns:
-            table.typed.loc[pd.Index(group["row"].astype(int) - line_offset), column] = pd.NA
+            table.typed.loc[pd.Index(group["row"].astype(int) - FIRST_DATA_LINE), column] = pd.NA
     repeated = structural.loc[structural["check"] == DUPLICATE_KEY.id, "row"]
-    table.typed = table.typed.drop(index=pd.Index(repeated.astype(int) - line_offset))
+    table.typed = table.typed.drop(index=pd.Index(repeated.astype(int) - FIRST_DATA_LINE))
 
 
 def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
