@@ -19,7 +19,8 @@ from hemisec.tables import LoadedTable, line_numbers
 class PartsRule:
     """Rows whose `dimension` is one of `parts` must not add up to more than the `total` row.
 
-    When `exhaustive` and every part is given, they must add up to exactly the total.
+    Where the parts are exhaustive (`differs` is set) and every part is given, they must
+    add up to exactly the total.
     """
 
     table: str

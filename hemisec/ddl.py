@@ -68,12 +68,6 @@ def comment_sql(spec: TableSpec) -> list[str]:
     return statements
 
 
-def load_order(package: DataPackage, names: list[str]) -> list[str]:
-    """Reference tables before the tables whose foreign keys point to them."""
-    return ([n for n in package.reference_tables if n in names]
-            + [n for n in names if n not in package.reference_tables])
-
-
 def load_tables(con: duckdb.DuckDBPyConnection, package: DataPackage,
                 files: dict[str, Path]) -> dict[str, int]:
     """Create each table from its schema and load its CSV; return rows loaded per table.
@@ -82,7 +76,7 @@ def load_tables(con: duckdb.DuckDBPyConnection, package: DataPackage,
     with DuckDB's type sniffer (codes keep their leading zeros).
     """
     counts = {}
-    for name in load_order(package, list(files)):
+    for name in package.reference_first(list(files)):
         spec = package.tables[name]
         con.execute(create_table_sql(spec, package))
         for statement in comment_sql(spec):

@@ -151,6 +151,11 @@ class DataPackage:
         targets = {fk.resource for t in self.tables.values() for fk in t.foreign_keys}
         return [name for name in self.tables if name in targets]
 
+    def reference_first(self, names: list[str]) -> list[str]:
+        """`names` with reference tables before the tables whose keys point to them."""
+        return ([n for n in self.reference_tables if n in names]
+                + [n for n in names if n not in self.reference_tables])
+
     @property
     def observation_tables(self) -> list[str]:
         return [name for name in self.tables if name not in self.reference_tables]

@@ -142,10 +142,8 @@ def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
     package = package or DataPackage.load()
     files = resolve_paths(paths, package)
     # Reference tables first: the submission's own, where given, are what its codes point to.
-    order = [n for n in package.reference_tables if n in files] + \
-            [n for n in files if n not in package.reference_tables]
     loaded = {name: load_table(files[name], package.tables[name], _display(files[name]))
-              for name in order}
+              for name in package.reference_first(list(files))}
     references = dict(package.reference_frames)
     references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})
 
