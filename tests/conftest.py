@@ -39,6 +39,7 @@ HEADERS = {
     "homicide": "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note",
     "firearms": "iso3,year,action,item,marking_status,quantity,obs_status,source,note",
     "prison": "iso3,year,measure,sex,value,obs_status,source,note",
+    "countries": "iso3,m49,name_en,name_es,subregion,membership_note",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hemisec.validate import validate
+
 S = "Ministry of Security"
 
 
@@ -35,8 +37,6 @@ def test_each_structural_problem_is_found_with_row_and_column(check_findings) ->
 
 
 def test_findings_quote_the_value_as_written(submission) -> None:
-    from hemisec.validate import validate
-
     report = validate([submission({"homicide": [f"MEX,2020,0101,_T,_T,1.5,A,{S},"]})])
     (finding,) = report.to_dict()["findings"]
     assert finding["value"] == "1.5"
@@ -45,8 +45,6 @@ def test_findings_quote_the_value_as_written(submission) -> None:
 
 
 def test_repeated_key_names_the_first_row(submission) -> None:
-    from hemisec.validate import validate
-
     rows = [f"MEX,2020,0101,_T,_T,100,A,{S},", f"CAN,2020,0101,_T,_T,5,A,{S},",
             f"MEX,2020,0101,_T,_T,100,A,{S},"]
     report = validate([submission({"homicide": rows})])
@@ -75,8 +73,6 @@ def test_blank_row_is_one_finding(check_findings) -> None:
 
 
 def test_file_that_is_not_utf8(submission) -> None:
-    from hemisec.validate import validate
-
     folder = submission({"homicide": []})
     (folder / "homicide.csv").write_bytes(
         "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note\n"
@@ -86,35 +82,21 @@ def test_file_that_is_not_utf8(submission) -> None:
     assert "UTF-8" in findings[0]["message"]
 
 
-def test_submitted_reference_table_replaces_the_package_one(check_findings, submission) -> None:
+def test_submitted_reference_table_replaces_the_package_one(check_findings) -> None:
     """A submission's own code lists are what its codes are checked against."""
-    from hemisec.validate import validate
-
-    folder = submission({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"]})
-    (folder / "countries.csv").write_text(
-        "iso3,m49,name_en,name_es,subregion,membership_note\n"
-        "CAN,124,Canada,Canadá,North America,\n", encoding="utf-8")
-    found = validate([folder]).findings
-    assert found[["check", "resource", "row", "field"]].values.tolist() == [
-        ["code-not-in-list", "homicide", 2, "iso3"]]
+    found = check_findings({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"],
+                            "countries": ["CAN,124,Canada,Canadá,North America,"]})
+    assert found == [("code-not-in-list", "homicide", 2, "iso3")]
 
 
-def test_unique_column_in_a_reference_table(submission) -> None:
-    from hemisec.validate import validate
-
-    folder = submission({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"]})
-    (folder / "countries.csv").write_text(
-        "iso3,m49,name_en,name_es,subregion,membership_note\n"
-        "MEX,484,Mexico,México,North America,\n"
-        "CAN,484,Canada,Canadá,North America,\n", encoding="utf-8")
-    found = validate([folder]).findings
-    assert found[["check", "resource", "row", "field"]].values.tolist() == [
-        ["duplicate-value", "countries", 3, "m49"]]
+def test_unique_column_in_a_reference_table(check_findings) -> None:
+    found = check_findings({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"],
+                            "countries": ["MEX,484,Mexico,México,North America,",
+                                          "CAN,484,Canada,Canadá,North America,"]})
+    assert found == [("duplicate-value", "countries", 3, "m49")]
 
 
 def test_ragged_row_is_reported_not_raised(submission) -> None:
-    from hemisec.validate import validate
-
     folder = submission({"population": ["MEX,2020,_T,126000000,x", "CAN,2020,_T,1,x,extra"]})
     (finding,) = validate([folder]).to_dict()["findings"]
     assert finding["check"] == "file-unreadable"
