@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## build: install into .venv and validate the package (the DuckDB build comes with issue 3)
-build: $(STAMP) validate
+## build: install into .venv, validate the tables and build build/hemisec.duckdb (skipped
+## when no input changed) with build/indicators.csv and build/indicators.parquet
+build: $(STAMP)
+	$(BIN)/hemisec build
 
 ## validate: hemisec's checks and frictionless on datapackage.json
 validate: $(STAMP)

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from frictionless import Package
 
-from hemisec.package import REPO_ROOT, DataPackage
+from hemisec.package import DataPackage
+from hemisec.paths import REPO_ROOT
 from hemisec.validate import validate
 
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from hemisec import __version__
+from hemisec.paths import DEFAULT_DESCRIPTOR, DEFAULT_OUT, TRANSFORMS
 
 app = typer.Typer(
     help="hemisec: public-security indicators for the 35 OAS member states.",
@@ -46,8 +47,8 @@ def validate(
 
     Exit status: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
+    from hemisec.inputs import UsageError
     from hemisec.report import render_json, render_text
-    from hemisec.validate import UsageError
     from hemisec.validate import validate as run_validation
 
     try:
@@ -59,6 +60,67 @@ def validate(
     else:
         render_text(report, Console(highlight=False), max_per_check=max_per_check)
     raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)
+
+
+@app.command()
+def build(
+    data: Annotated[Path, typer.Option(
+        help="The tables to build from: a datapackage.json or a folder of CSVs named after "
+             "the tables (reference tables it lacks come from the package).")]
+    = DEFAULT_DESCRIPTOR,
+    out: Annotated[Path, typer.Option(help="The DuckDB file to write.")] = DEFAULT_OUT,
+    exports: Annotated[Path | None, typer.Option(
+        help="Folder for indicators.csv and indicators.parquet [default: the folder of --out]",
+        show_default=False)] = None,
+    transforms: Annotated[Path, typer.Option(
+        help="Folder of the SQL transforms, run in file-name order.")] = TRANSFORMS,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rebuild even when no input changed.")] = False,
+) -> None:
+    """Validate the tables and build the DuckDB database of indicators.
+
+    Exit status: 0 built or already up to date, 1 the build failed (the inputs have errors,
+    or a step failed; the previous database is left as it was), 2 could not start.
+    """
+    from hemisec.build import BuildError, ValidationFailed
+    from hemisec.build import build as run_build
+    from hemisec.inputs import UsageError
+    from hemisec.report import render_text
+
+    console = Console(highlight=False)
+    try:
+        result = run_build(data, out, exports, transforms, force, console)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    except ValidationFailed as exc:
+        render_text(exc.report, console)
+        Console(stderr=True).print(
+            f"[bold red]hemisec: build stopped:[/] the inputs have {exc.report.errors:,} "
+            f"error(s); {out} was not written.", highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except BuildError as exc:
+        Console(stderr=True).print(
+            f"[bold red]hemisec: build failed:[/] {exc}\n{out} was left as it was.",
+            highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except KeyboardInterrupt:
+        Console(stderr=True).print(f"hemisec: build interrupted; {out} was left as it was.")
+        raise typer.Exit(130) from None
+    if not result.up_to_date:
+        _print_build_summary(console, result)
+
+
+def _print_build_summary(console: Console, result: object) -> None:
+    counts = result.row_counts
+    console.print(f"\n[bold green]Built {result.out}[/] in {result.seconds:.1f} s: "
+                  f"{len(counts)} tables, {sum(counts.values()):,} rows; "
+                  f"{counts.get('indicators', 0):,} indicator values, "
+                  f"{counts.get('regional_indicators', 0):,} regional aggregates; "
+                  f"{result.warnings:,} validation warnings (table validation_findings).")
+    console.print("Exports: " + ", ".join(str(p) for p in result.exports))
+    if result.data_kind != "real":
+        console.print(f"[yellow]Data: {result.data_kind}. The demo's figures are invented: "
+                      "do not cite them as statistics.[/]")
 
 
 @app.command()

@@ -68,6 +68,13 @@ def comment_sql(spec: TableSpec) -> list[str]:
     return statements
 
 
+def create_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, package: DataPackage) -> None:
+    """Create one table, empty, with its comments."""
+    con.execute(create_table_sql(spec, package))
+    for statement in comment_sql(spec):
+        con.execute(statement)
+
+
 def load_tables(con: duckdb.DuckDBPyConnection, package: DataPackage,
                 files: dict[str, Path]) -> dict[str, int]:
     """Create each table from its schema and load its CSV; return rows loaded per table.
@@ -78,9 +85,7 @@ def load_tables(con: duckdb.DuckDBPyConnection, package: DataPackage,
     counts = {}
     for name in package.reference_first(list(files)):
         spec = package.tables[name]
-        con.execute(create_table_sql(spec, package))
-        for statement in comment_sql(spec):
-            con.execute(statement)
+        create_table(con, spec, package)
         columns = {f.name: DUCKDB_TYPES[f.type] for f in spec.fields}
         con.execute(
             f"INSERT INTO {quote_identifier(name)} SELECT * FROM read_csv(?, header = true, "

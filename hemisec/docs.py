@@ -23,7 +23,7 @@ def tables_markdown(package: DataPackage) -> str:
     out = []
     for name in package.observation_tables + package.reference_tables:
         spec = package.tables[name]
-        if spec.schema_path.endswith("codelist.schema.json"):
+        if spec.is_code_list:
             continue
         out.append(f"### `{name}`: {spec.title}\n")
         out.append(f"{spec.description}  ")
@@ -56,14 +56,16 @@ def codelists_markdown(package: DataPackage) -> str:
     out = []
     for name in package.reference_tables:
         spec = package.tables[name]
-        if not spec.schema_path.endswith("codelist.schema.json"):
+        if not spec.is_code_list:
             continue
         frame = package.reference_frames[name]
+        extra = spec.field_names[3:]
         out.append(f"#### `{name}`: {spec.description}\n")
-        out.append("| code | label | definition |")
-        out.append("|---|---|---|")
-        out += [f"| `{c}` | {_cell(lab)} | {_cell(d)} |"
-                for c, lab, d in frame[["code", "label", "definition"]].itertuples(index=False)]
+        out += [f"{spec.field(f).title}: {spec.field(f).description}\n" for f in extra]
+        out.append("| " + " | ".join(spec.field_names) + " |")
+        out.append("|---" * len(spec.field_names) + "|")
+        out += [f"| `{code}` | " + " | ".join(_cell(v) for v in rest) + " |"
+                for code, *rest in frame[spec.field_names].itertuples(index=False)]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

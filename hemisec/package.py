@@ -7,7 +7,7 @@ frictionless. Nothing about a field is typed twice in the code.
 
 from __future__ import annotations
 
-import os
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,9 +16,7 @@ from typing import Any
 import pandas as pd
 from frictionless import Package
 
-#: The repository root: where `datapackage.json` lives next to `hemisec/`.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DESCRIPTOR = Path(os.environ.get("HEMISEC_PACKAGE", REPO_ROOT / "datapackage.json"))
+from hemisec.paths import BUILD_SCHEMAS, DEFAULT_DESCRIPTOR
 
 #: The text every synthetic demo row carries in its `source` column.
 SYNTHETIC_MARKER = "SYNTHETIC DEMO"
@@ -72,6 +70,11 @@ class TableSpec:
         return next(f for f in self.fields if f.name == name)
 
     @property
+    def is_code_list(self) -> bool:
+        """A code list: code, label and definition first (obs_status adds a column)."""
+        return self.field_names[:3] == ["code", "label", "definition"]
+
+    @property
     def value_field(self) -> str | None:
         """The measured quantity of an observation table (its one numeric non-key field)."""
         numeric = [f.name for f in self.fields
@@ -99,6 +102,31 @@ def _field_spec(descriptor: dict[str, Any]) -> FieldSpec:
     )
 
 
+def _single(fields: str | list[str]) -> str:
+    """The one field of a single-field key, written as a string or a one-item list."""
+    return fields if isinstance(fields, str) else fields[0]
+
+
+def table_spec(name: str, schema: dict[str, Any], *, title: str, description: str,
+               path: Path, schema_path: str) -> TableSpec:
+    """A TableSpec from a Table Schema descriptor (a package resource's or a build table's)."""
+    return TableSpec(
+        name=name,
+        title=title,
+        description=description,
+        path=path,
+        fields=tuple(_field_spec(f) for f in schema["fields"]),
+        primary_key=tuple(schema.get("primaryKey", [])),
+        foreign_keys=tuple(
+            ForeignKey(_single(fk["fields"]), fk["reference"]["resource"],
+                       _single(fk["reference"]["fields"]))
+            for fk in schema.get("foreignKeys", [])
+        ),
+        missing_values=tuple(schema.get("missingValues", [""])),
+        schema_path=schema_path,
+    )
+
+
 @dataclass
 class DataPackage:
     """The package's metadata, read once through frictionless."""
@@ -109,6 +137,9 @@ class DataPackage:
     version: str
     synthetic: bool
     tables: dict[str, TableSpec] = field(default_factory=dict)
+    #: Tables the build derives (indicators, build_info...), from schemas/build/: they have
+    #: a Table Schema like the package's tables, but no CSV in the package.
+    build_tables: dict[str, TableSpec] = field(default_factory=dict)
 
     @classmethod
     def load(cls, descriptor_path: Path | str = DEFAULT_DESCRIPTOR) -> DataPackage:
@@ -116,22 +147,20 @@ class DataPackage:
         package = Package(str(descriptor_path), basepath=str(descriptor_path.parent))
         tables: dict[str, TableSpec] = {}
         for resource in package.resources:
-            schema = resource.schema.to_descriptor()
-            tables[resource.name] = TableSpec(
-                name=resource.name,
+            tables[resource.name] = table_spec(
+                resource.name, resource.schema.to_descriptor(),
                 title=resource.title or resource.name,
                 description=resource.description or "",
                 path=descriptor_path.parent / str(resource.path),
-                fields=tuple(_field_spec(f) for f in schema["fields"]),
-                primary_key=tuple(schema.get("primaryKey", [])),
-                foreign_keys=tuple(
-                    ForeignKey(fk["fields"][0], fk["reference"]["resource"],
-                               fk["reference"]["fields"][0])
-                    for fk in schema.get("foreignKeys", [])
-                ),
-                missing_values=tuple(schema.get("missingValues", [""])),
-                schema_path=str(resource.to_descriptor().get("schema", "")),
-            )
+                schema_path=str(resource.to_descriptor().get("schema", "")))
+        build_tables = {}
+        for schema_file in sorted((descriptor_path.parent / BUILD_SCHEMAS).glob("*.schema.json")):
+            schema = json.loads(schema_file.read_text(encoding="utf-8"))
+            name = schema_file.name.removesuffix(".schema.json")
+            build_tables[name] = table_spec(
+                name, schema, title=schema.get("title", name),
+                description=schema.get("description", ""), path=schema_file,
+                schema_path=str(schema_file.relative_to(descriptor_path.parent)))
         return cls(
             descriptor_path=descriptor_path,
             title=package.title or "",
@@ -139,6 +168,7 @@ class DataPackage:
             version=package.version or "",
             synthetic=bool(package.custom.get("synthetic", False)),
             tables=tables,
+            build_tables=build_tables,
         )
 
     @property
@@ -148,7 +178,8 @@ class DataPackage:
     @property
     def reference_tables(self) -> list[str]:
         """Tables that other tables point to: countries, ICCS, the code lists."""
-        targets = {fk.resource for t in self.tables.values() for fk in t.foreign_keys}
+        specs = [*self.tables.values(), *self.build_tables.values()]
+        targets = {fk.resource for t in specs for fk in t.foreign_keys}
         return [name for name in self.tables if name in targets]
 
     def reference_first(self, names: list[str]) -> list[str]:

@@ -24,8 +24,10 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     rows = sum(int(t["rows"]) for t in report.tables)
     console.print(Text(f"hemisec validate: {len(report.tables)} table(s), {rows:,} rows",
                        style="bold"))
+    width = max((len(str(t["resource"])) for t in report.tables), default=0)
     for table in report.tables:
-        console.print(f"  {table['resource']:<16} {table['file']} ({int(table['rows']):,} rows)")
+        rows = f"{int(table['rows']):,} rows"
+        console.print(f"  {table['resource']:<{width}} {table['file']} ({rows})")
     for notice in report.notices:
         console.print(Text("Note: " + notice, style="yellow"))
 

@@ -1,29 +1,24 @@
 """Validate a table, a national submission folder or a datapackage.json.
 
 Finds every problem at once: file-level, structural (pandera, from the Table
-Schemas), consistency and plausibility. Raises `UsageError` only when it cannot
-run at all (a path that does not exist, a table it does not know).
+Schemas), consistency and plausibility. Raises `UsageError` (hemisec.inputs) only
+when it cannot run at all (a path that does not exist, a table it does not know).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from frictionless import Package
 
 from hemisec.consistency import check_consistency
 from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
+from hemisec.inputs import display_path, resolve_paths
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.plausibility import check_plausibility
 from hemisec.structural import DUPLICATE_KEY, check_structure
 from hemisec.tables import FIRST_DATA_LINE, LoadedTable, load_table
-
-
-class UsageError(Exception):
-    """The validator could not run: the message says why, in plain words."""
 
 
 @dataclass
@@ -71,57 +66,6 @@ class Report:
         }
 
 
-def _display(path: Path) -> str:
-    """A path as the user would type it: relative to where they are, when it is below."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def resolve_paths(paths: list[Path], package: DataPackage) -> dict[str, Path]:
-    """Map each table name to the file that holds it."""
-    known = package.tables
-    files: dict[str, Path] = {}
-
-    def add(name: str, path: Path) -> None:
-        if name not in known:
-            raise UsageError(
-                f"{_display(path)}: '{name}' is not a table of the package; name the file after "
-                f"one of: {', '.join(known)}")
-        if name in files:
-            raise UsageError(f"table '{name}' is given twice: {_display(files[name])} and "
-                             f"{_display(path)}")
-        files[name] = path
-
-    for path in paths:
-        if not path.exists():
-            raise UsageError(f"{path}: no such file or folder")
-        if path.is_dir():
-            csvs = sorted(path.glob("*.csv"))
-            if not csvs:
-                raise UsageError(f"{path}: the folder has no .csv file to validate")
-            for csv_path in csvs:
-                add(csv_path.stem, csv_path)
-        elif path.suffix.lower() == ".json":
-            try:
-                descriptor = Package(str(path.resolve()), basepath=str(path.resolve().parent))
-            except Exception as exc:  # frictionless raises its own error types
-                raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from exc
-            for resource in descriptor.resources:
-                add(resource.name, path.resolve().parent / str(resource.path))
-        elif path.suffix.lower() == ".csv":
-            add(path.stem, path)
-        else:
-            raise UsageError(f"{path}: give a .csv table, a folder of them or a datapackage.json")
-    for name, path in files.items():
-        if not path.is_file():
-            raise UsageError(f"{_display(path)}: the file for table '{name}' does not exist")
-        if not os.access(path, os.R_OK):
-            raise UsageError(f"{_display(path)}: the file cannot be read (permissions)")
-    return files
-
-
 def _is_synthetic(loaded: LoadedTable) -> bool:
     if "source" not in loaded.text:
         return False
@@ -139,10 +83,15 @@ def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
 
 
 def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
+    """Validate the tables found in `paths` (CSV files, folders, a datapackage.json)."""
     package = package or DataPackage.load()
-    files = resolve_paths(paths, package)
+    return validate_files(resolve_paths(paths, package), package)
+
+
+def validate_files(files: dict[str, Path], package: DataPackage) -> Report:
+    """Validate the given file of each table."""
     # Reference tables first: the submission's own, where given, are what its codes point to.
-    loaded = {name: load_table(files[name], package.tables[name], _display(files[name]))
+    loaded = {name: load_table(files[name], package.tables[name], display_path(files[name]))
               for name in package.reference_first(list(files))}
     references = dict(package.reference_frames)
     references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from hemisec.findings import CHECKS
-from hemisec.package import REPO_ROOT, DataPackage
+from hemisec.package import DataPackage
+from hemisec.paths import REPO_ROOT
 from hemisec.validate import validate
 
 REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" / "realdata"))

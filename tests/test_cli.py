@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hemisec.package import REPO_ROOT
+from hemisec.paths import REPO_ROOT
 
 S = "Ministry of Security"
 BAD_ROWS = [f"{c},2020,0101,_T,_T,{v},A,{S},"

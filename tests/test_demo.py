@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hemisec import demo
-from hemisec.package import REPO_ROOT, DataPackage
+from hemisec.package import DataPackage
+from hemisec.paths import REPO_ROOT
 
 
 def test_same_seed_writes_the_committed_files(tmp_path: Path, package: DataPackage) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hemisec.docs import generated_sections, update_readme
 from hemisec.findings import CHECKS
-from hemisec.package import REPO_ROOT
+from hemisec.paths import REPO_ROOT
 
 
 def test_readme_is_up_to_date() -> None:

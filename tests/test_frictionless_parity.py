@@ -9,7 +9,7 @@ import pytest
 from frictionless import Package
 
 from hemisec.findings import CHECKS
-from hemisec.package import REPO_ROOT
+from hemisec.paths import REPO_ROOT
 from hemisec.validate import validate
 
 # line number (header = 1) -> (column, injected value); None: copy the line above (repeated key)

@@ -1,0 +1,349 @@
+"""Build the DuckDB database: validate, load, transform, document, then write atomically.
+
+The database is built in a temporary file beside the target and renamed over it only
+when every step succeeded, so a failed or interrupted build leaves the previous
+database as it was. A build whose inputs (data, schemas, transforms, code) have not
+changed since the last one does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+
+from hemisec import __version__
+from hemisec.ddl import create_table, load_tables, quote_identifier, quote_literal
+from hemisec.inputs import UsageError, display_path, resolve_paths
+from hemisec.package import SYNTHETIC_MARKER, DataPackage
+from hemisec.paths import DEFAULT_OUT, REPO_ROOT, TRANSFORMS
+
+#: The code whose changes change the database, so a rebuild is due when it changes.
+CODE = REPO_ROOT / "hemisec"
+#: Derived tables the transforms fill; the build creates them from schemas/build first.
+TRANSFORM_OUTPUTS = ("indicators", "regional_indicators")
+STEPS = 6
+SYNTHETIC_COMMENT = "SYNTHETIC DEMO DATA: invented figures, not statistics. "
+
+
+class BuildError(Exception):
+    """The build failed; the message says where and why. The previous database is intact."""
+
+
+class ValidationFailed(Exception):
+    """The inputs have errors: the build stopped before writing anything."""
+
+    def __init__(self, report: object) -> None:
+        super().__init__("the inputs have errors")
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    up_to_date: bool
+    seconds: float
+    exports: list[Path] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    warnings: int = 0
+    data_kind: str = ""
+
+
+@dataclass
+class _Step:
+    detail: str = ""
+
+
+@contextmanager
+def _step(console: Console, number: int, title: str) -> Iterator[_Step]:
+    """Show a step while it runs, then one line with what it did and how long it took."""
+    step = _Step()
+    started = time.perf_counter()
+    with console.status(f"[{number}/{STEPS}] {title}..."):
+        yield step
+    console.print(f"[{number}/{STEPS}] {title}: {step.detail} "
+                  f"({time.perf_counter() - started:.1f} s)")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _label(path: Path, root: Path) -> str:
+    """An input's name in build_info: relative to the package when it is inside it."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def table_files(data: Path, package: DataPackage) -> dict[str, Path]:
+    """The file of each table to build from: what `data` holds, and for reference tables
+    it does not hold, the package's own."""
+    files = resolve_paths([data], package)
+    for name in package.reference_tables:
+        files.setdefault(name, package.tables[name].path)
+    return files
+
+
+def _inputs(files: dict[str, Path], package: DataPackage,
+            sql_files: list[Path]) -> dict[str, Path]:
+    """Every file the database is made from, by its label in build_info."""
+    paths = [*files.values(), package.descriptor_path,
+             *sorted((package.root / "schemas").rglob("*.json")), *sql_files]
+    return {_label(p, package.root): p for p in paths}
+
+
+def _fingerprint(input_hashes: dict[str, str]) -> str:
+    code = {p.name: _sha256(p) for p in sorted(CODE.glob("*.py"))}
+    text = json.dumps([__version__, sorted(input_hashes.items()), sorted(code.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _recorded_fingerprint(database: Path) -> str | None:
+    """The fingerprint an existing database was built from, or None if it has none."""
+    if not database.is_file():
+        return None
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            row = con.execute("SELECT value FROM build_info "
+                              "WHERE section = 'build' AND name = 'fingerprint'").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def _data_kind(con: duckdb.DuckDBPyConnection, package: DataPackage) -> str:
+    """'synthetic demo', 'real' or 'mixed', from the observation rows' source column."""
+    parts = [f"SELECT count(*) AS n, count(*) FILTER (WHERE contains(source, "
+             f"{quote_literal(SYNTHETIC_MARKER)})) AS synthetic FROM {quote_identifier(name)}"
+             for name in package.observation_tables]
+    total, synthetic = con.execute(
+        f"SELECT sum(n), sum(synthetic) FROM ({' UNION ALL '.join(parts)})").fetchone()
+    if not total:
+        return "no observations"
+    if synthetic == total:
+        return "synthetic demo"
+    return "real" if synthetic == 0 else "mixed: synthetic demo and real rows"
+
+
+def _run_transforms(con: duckdb.DuckDBPyConnection, sql_files: list[Path]) -> None:
+    for sql_file in sql_files:
+        try:
+            con.execute(sql_file.read_text(encoding="utf-8"))
+        except duckdb.Error as exc:
+            raise BuildError(f"{display_path(sql_file)} failed: {exc}") from exc
+
+
+def _wide_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One row per country-year (and per region-year), one column per indicator.
+
+    Generated from the catalogue, so a new catalogue entry becomes a column without edits.
+    """
+    catalogue = con.execute(
+        "SELECT indicator, title, unit, regional_aggregate FROM indicator_catalogue "
+        "ORDER BY rowid").fetchall()
+    views = {
+        "indicators_wide": (
+            "indicators", "i.iso3, c.name_en AS country, c.subregion, i.year",
+            "JOIN countries AS c ON c.iso3 = i.iso3", [row[:3] for row in catalogue],
+            "Indicators as one row per country and year with one column per indicator "
+            "(values only; obs_status, notes and sources are in indicators)."),
+        "regional_indicators_wide": (
+            "regional_indicators", "i.region, i.year", "",
+            [row[:3] for row in catalogue if row[3] == "ratio_of_sums"],
+            "Regional aggregates as one row per region and year with one column per "
+            "indicator (values only; coverage, obs_status and notes are in "
+            "regional_indicators)."),
+    }
+    for view, (table, keys, join, columns, description) in views.items():
+        pivots = ",\n    ".join(
+            f"max(i.value) FILTER (WHERE i.indicator = {quote_literal(name)}) "
+            f"AS {quote_identifier(name)}" for name, _, _ in columns)
+        con.execute(f"CREATE VIEW {view} AS\nSELECT {keys},\n    {pivots}\n"
+                    f"FROM {table} AS i {join}\nGROUP BY ALL\nORDER BY ALL")
+        con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(description)}")
+        key_comments = {
+            "iso3": "ISO 3166-1 alpha-3 code of the member state.",
+            "country": "English short name of the member state.",
+            "subregion": "OAS subregion of the member state.",
+            "region": "OAS subregion, or OAS for all 35 member states.",
+            "year": "Calendar year.",
+        }
+        for key in [k.split(" AS ")[-1].split(".")[-1] for k in keys.split(", ")]:
+            con.execute(f"COMMENT ON COLUMN {view}.{key} IS {quote_literal(key_comments[key])}")
+        for name, title, unit in columns:
+            con.execute(f"COMMENT ON COLUMN {view}.{quote_identifier(name)} IS "
+                        f"{quote_literal(f'{title} ({unit}); see indicator_catalogue.')}")
+    return list(views)
+
+
+def _undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables, views and columns of the database that have no comment."""
+    rows = con.execute("""
+        SELECT table_name FROM duckdb_tables() WHERE coalesce(comment, '') = ''
+        UNION ALL
+        SELECT view_name FROM duckdb_views() WHERE NOT internal AND coalesce(comment, '') = ''
+        UNION ALL
+        SELECT table_name || '.' || column_name FROM duckdb_columns()
+        WHERE NOT internal AND coalesce(comment, '') = ''
+        ORDER BY 1""").fetchall()
+    return [r[0] for r in rows]
+
+
+def _mark_synthetic(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Derived tables and views say in their comment that the figures are invented."""
+    kinds = dict(con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() UNION ALL "
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal").fetchall())
+    comments = dict(con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() UNION ALL "
+        "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+    for name in names:
+        text = comments[name] or ""
+        if SYNTHETIC_MARKER not in text:
+            con.execute(f"COMMENT ON {kinds[name]} {quote_identifier(name)} IS "
+                        f"{quote_literal(SYNTHETIC_COMMENT + text)}")
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    return {name: con.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchone()[0]
+            for name in names}
+
+
+def _build_info(package: DataPackage, data: Path, data_kind: str, fingerprint: str,
+                hashes: dict[str, str], counts: dict[str, int]) -> list[tuple[str, ...]]:
+    """The rows of build_info: (section, name, value, description)."""
+    return [
+        ("build", "package", package.title, "The data package built."),
+        ("build", "package_version", package.version, "Version of the package (datapackage.json)."),
+        ("build", "hemisec_version", __version__, "Version of hemisec that built it."),
+        ("build", "duckdb_version", duckdb.__version__, "DuckDB version used."),
+        ("build", "built_at", datetime.now(UTC).isoformat(timespec="seconds"),
+         "When the build finished (UTC)."),
+        ("build", "data", data_kind,
+         "Whether the observation rows are hemisec's synthetic demo (invented figures, source "
+         f"'{SYNTHETIC_MARKER}'), real data, or a mix."),
+        ("build", "data_path", _label(data, package.root),
+         "The datapackage.json or folder the tables were read from."),
+        ("build", "fingerprint", fingerprint,
+         "sha256 over every input file and hemisec's code: the next build is skipped while it "
+         "is unchanged."),
+        *[("input_sha256", label, digest, "sha256 of the input file.")
+          for label, digest in sorted(hashes.items())],
+        *[("row_count", name, str(n), "Rows in the table.") for name, n in sorted(counts.items())
+          if name != "build_info"],
+    ]
+
+
+def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
+          transforms: Path = TRANSFORMS, force: bool = False,
+          console: Console | None = None) -> BuildResult:
+    """Build `out` from the tables in `data` (a datapackage.json or a folder of CSVs)."""
+    console = console or Console(highlight=False)
+    started = time.perf_counter()
+    package = DataPackage.load()
+    if not transforms.is_dir() or not (sql_files := sorted(transforms.glob("*.sql"))):
+        raise UsageError(f"{transforms}: no transforms (*.sql) to run")
+    if out.is_dir():
+        raise UsageError(f"{out}: is a folder; give the database file to write")
+    files = table_files(data, package)
+    exports = exports or out.parent
+    export_paths = [exports / "indicators.csv", exports / "indicators.parquet"]
+
+    inputs = _inputs(files, package, sql_files)
+    hashes = {label: _sha256(path) for label, path in inputs.items()}
+    fingerprint = _fingerprint(hashes)
+    if (not force and all(p.is_file() for p in export_paths)
+            and _recorded_fingerprint(out) == fingerprint):
+        seconds = time.perf_counter() - started
+        console.print(f"{display_path(out)} is up to date: no input changed since it was "
+                      f"built; nothing to do ({seconds:.1f} s). Use --force to rebuild.")
+        return BuildResult(out, True, seconds, export_paths)
+
+    from hemisec.findings import FINDING_COLUMNS
+    from hemisec.validate import validate_files
+
+    with _step(console, 1, "validate") as step:
+        report = validate_files(files, package)
+        step.detail = (f"{len(files)} tables, {report.errors:,} errors, "
+                       f"{report.warnings:,} warnings")
+    if not report.valid:
+        raise ValidationFailed(report)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    exports.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    temporary_exports = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in export_paths]
+    leftovers = [temporary, temporary.with_name(temporary.name + ".wal"), *temporary_exports]
+    try:
+        con = duckdb.connect(str(temporary))
+        try:
+            with _step(console, 2, "load") as step:
+                loaded = load_tables(con, package, files)
+                missing = [n for n in package.observation_tables if n not in files]
+                for name in missing:  # an absent table builds empty, and is said to be absent
+                    create_table(con, package.tables[name], package)
+                step.detail = f"{sum(loaded.values()):,} rows into {len(loaded)} tables" + (
+                    f"; no file for {', '.join(missing)} (built empty)" if missing else "")
+            with _step(console, 3, "transforms") as step:
+                for name in TRANSFORM_OUTPUTS:
+                    create_table(con, package.build_tables[name], package)
+                _run_transforms(con, sql_files)
+                step.detail = ", ".join(p.name for p in sql_files)
+            with _step(console, 4, "views") as step:
+                views = _wide_views(con)
+                step.detail = ", ".join(views)
+            with _step(console, 5, "metadata") as step:
+                for name in ("validation_findings", "build_info"):
+                    create_table(con, package.build_tables[name], package)
+                con.register("warnings_frame",
+                             report.findings[FINDING_COLUMNS].astype({"row": "Int64"}))
+                con.execute("INSERT INTO validation_findings SELECT * FROM warnings_frame")
+                con.unregister("warnings_frame")
+                data_kind = _data_kind(con, package)
+                if data_kind != "real":
+                    _mark_synthetic(con, [*package.build_tables, *views])
+                counts = _row_counts(con)
+                info = _build_info(package, data, data_kind, fingerprint, hashes, counts)
+                con.executemany("INSERT INTO build_info VALUES (?, ?, ?, ?)", info)
+                counts["build_info"] = len(info)
+                undocumented = _undocumented(con)
+                if undocumented:
+                    raise BuildError("every table, view and column needs a comment; missing "
+                                     "for: " + ", ".join(undocumented))
+                step.detail = (f"build_info ({data_kind}), {report.warnings:,} warnings kept "
+                               "in validation_findings")
+            with _step(console, 6, "write") as step:
+                order = "ORDER BY iso3, year, indicator"
+                con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
+                            f"{quote_literal(str(temporary_exports[0]))} (HEADER)")
+                con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
+                            f"{quote_literal(str(temporary_exports[1]))} (FORMAT parquet)")
+                con.close()
+                os.replace(temporary, out)
+                for temporary_export, export in zip(temporary_exports, export_paths,
+                                                    strict=True):
+                    os.replace(temporary_export, export)
+                step.detail = ", ".join(display_path(p) for p in [out, *export_paths])
+        finally:
+            con.close()
+    finally:
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+    return BuildResult(out, False, time.perf_counter() - started, export_paths, counts,
+                       report.warnings, data_kind)

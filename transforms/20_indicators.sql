@@ -1,0 +1,96 @@
+-- Step 2 of 3, indicators: one row per country, year and indicator.
+--
+-- Input: stg_measures, indicator_catalogue, obs_status.
+-- Output: indicator_left_out, and the rows of the indicators table (created by the build from
+-- schemas/build/indicators.schema.json).
+-- Each catalogue entry is numerator / denominator x multiplier over the same country-year,
+-- or the numerator itself for counts. No value where the denominator is missing or zero.
+
+-- Cases an indicator leaves out of its numerator, which a reader of a value should know of:
+-- the build writes their number into the row's comparability_note.
+CREATE TABLE indicator_left_out (
+    indicator VARCHAR NOT NULL REFERENCES indicator_catalogue (indicator),
+    measure VARCHAR NOT NULL REFERENCES stg_measure_definitions (measure),
+    consequence VARCHAR NOT NULL,
+    PRIMARY KEY (indicator, measure)
+);
+
+INSERT INTO indicator_left_out VALUES
+    ('homicide_rate_male', 'homicide_victims_unknown_sex',
+     'victims of unknown sex are in neither the male nor the female rate'),
+    ('homicide_rate_female', 'homicide_victims_unknown_sex',
+     'victims of unknown sex are in neither the male nor the female rate'),
+    ('firearm_homicide_share', 'homicide_victims_unknown_mechanism',
+     'victims of unknown mechanism: the firearm share is a lower bound'),
+    ('firearm_homicide_rate', 'homicide_victims_unknown_mechanism',
+     'victims of unknown mechanism: the firearm rate is a lower bound'),
+    ('female_prison_share', 'persons_held_unknown_sex',
+     'persons held of unknown sex count in the denominator only');
+
+COMMENT ON TABLE indicator_left_out IS
+    'Cases an indicator leaves out of its numerator (one row per indicator and measure); where a country-year has any, their number goes into the indicator''s comparability_note.';
+COMMENT ON COLUMN indicator_left_out.indicator IS 'The indicator (see indicator_catalogue).';
+COMMENT ON COLUMN indicator_left_out.measure IS 'The measure counting the cases left out (see stg_measure_definitions).';
+COMMENT ON COLUMN indicator_left_out.consequence IS 'What leaving them out means for the value; the note reads "<number> <consequence>".';
+
+-- The catalogue must name only measures that staging defines, with the same ICCS code.
+SELECT error('indicator_catalogue: ' || indicator || ' names the measure ''' || measure
+             || ''', which transforms/10_staging.sql does not define')
+FROM (
+    SELECT indicator, numerator AS measure FROM indicator_catalogue
+    UNION ALL
+    SELECT indicator, denominator FROM indicator_catalogue WHERE denominator IS NOT NULL
+)
+WHERE measure NOT IN (SELECT measure FROM stg_measure_definitions);
+
+SELECT error('indicator_catalogue: ' || c.indicator || ' has ICCS code '
+             || coalesce(c.iccs_code, 'none') || ' but its numerator ' || c.numerator
+             || ' counts ICCS ' || coalesce(d.iccs_code, 'none'))
+FROM indicator_catalogue AS c
+JOIN stg_measure_definitions AS d ON d.measure = c.numerator
+WHERE c.iccs_code IS DISTINCT FROM d.iccs_code;
+
+INSERT INTO indicators
+WITH
+paired AS (
+    SELECT c.indicator, n.iso3, n.year, c.unit, c.multiplier,
+           c.denominator IS NULL AS is_count,
+           n.value AS numerator, d.value AS denominator,
+           n.obs_status AS numerator_status, coalesce(d.obs_status, 'A') AS denominator_status,
+           n.source AS numerator_source, d.source AS denominator_source,
+           n.note AS numerator_note, d.note AS denominator_note
+    FROM indicator_catalogue AS c
+    JOIN stg_measures AS n ON n.measure = c.numerator
+    LEFT JOIN stg_measures AS d
+      ON d.measure = c.denominator AND d.iso3 = n.iso3 AND d.year = n.year
+    WHERE c.denominator IS NULL OR d.value > 0
+),
+caveats AS (
+    SELECT l.indicator, u.iso3, u.year,
+           printf('%d %s', u.value, l.consequence) AS caveat
+    FROM indicator_left_out AS l
+    JOIN stg_measures AS u ON u.measure = l.measure
+    WHERE u.value > 0
+)
+SELECT
+    p.iso3,
+    p.year,
+    p.indicator,
+    CASE WHEN p.is_count THEN CAST(p.numerator AS DOUBLE)
+         ELSE CAST(p.numerator AS DOUBLE) / p.denominator * p.multiplier END AS value,
+    p.unit,
+    p.numerator,
+    p.denominator,
+    CASE WHEN sn.precedence <= sd.precedence THEN p.numerator_status
+         ELSE p.denominator_status END AS obs_status,
+    nullif(concat_ws('; ', c.caveat,
+                     'numerator: ' || p.numerator_note,
+                     'denominator: ' || p.denominator_note), '') AS comparability_note,
+    CASE WHEN p.denominator_source IS NULL OR p.denominator_source = p.numerator_source
+         THEN p.numerator_source
+         ELSE p.numerator_source || '; denominator: ' || p.denominator_source END AS source
+FROM paired AS p
+JOIN obs_status AS sn ON sn.code = p.numerator_status
+JOIN obs_status AS sd ON sd.code = p.denominator_status
+LEFT JOIN caveats AS c USING (indicator, iso3, year)
+ORDER BY p.iso3, p.year, p.indicator;
