@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +30,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "realdata" in item.keywords:
             item.add_marker(skip)
+
+
+def run_hemisec(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the command line as a user would, on an 80-column terminal."""
+    env = {**os.environ, "COLUMNS": "80"}
+    return subprocess.run([sys.executable, "-m", "hemisec", *args], capture_output=True,
+                          text=True, cwd=cwd or REPO_ROOT, env=env, check=False)
 
 
 @pytest.fixture(scope="session")

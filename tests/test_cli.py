@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from hemisec.paths import REPO_ROOT
+from tests.conftest import run_hemisec as hemisec
 
 S = "Ministry of Security"
 BAD_ROWS = [f"{c},2020,0101,_T,_T,{v},A,{S},"
             for c, v in zip(["MEX", "CAN", "CHL", "PER", "URY"], ["-1", "x", "-2", "y", "-3"],
                             strict=True)] + [
     f"MEX,{y},0101,_T,_T,100,A,{S}," for y in (2021, 2023)]
-
-
-def hemisec(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "80"}
-    return subprocess.run([sys.executable, "-m", "hemisec", *args], capture_output=True,
-                          text=True, cwd=cwd or REPO_ROOT, env=env, check=False)
 
 
 def test_valid_package_exits_0_and_says_it_is_synthetic() -> None:
