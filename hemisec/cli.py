@@ -144,15 +144,21 @@ def docs(
     check: Annotated[bool, typer.Option(
         "--check", help="Do not write; exit 1 if README.md is out of date.")] = False,
     readme: Annotated[Path, typer.Option(help="The README to update.")] = Path("README.md"),
+    database: Annotated[Path | None, typer.Option(
+        help="A built demo database: also rewrite the example queries' output from it.",
+        show_default=False)] = None,
 ) -> None:
-    """Regenerate the README's sections on tables, code lists and checks from the schemas."""
+    """Regenerate the README's sections on tables, code lists, checks, indicators and the
+    database from the schemas (and the example queries' output, given --database)."""
     from hemisec.docs import update_readme
 
     if not readme.is_file():
         raise _fail(f"{readme}: no such file")
-    changed = update_readme(readme, write=not check)
+    if database is not None and not database.is_file():
+        raise _fail(f"{database}: no such database; run `make build` first")
+    changed = update_readme(readme, write=not check, database=database)
     if check and changed:
-        Console(stderr=True).print(f"{readme} is out of date: run `hemisec docs`")
+        Console(stderr=True).print(f"{readme} is out of date: run `make docs`")
         raise typer.Exit(1)
     Console().print(f"{readme}: " + ("updated" if changed else "up to date"))
 

@@ -1,7 +1,8 @@
 """Documentation generated from the schemas, the code lists and the check registry.
 
-The README's sections on tables, code lists and checks sit between marker comments
-and are rewritten from the package, so they cannot drift from it.
+The README's sections on tables, code lists, checks, indicators and the database sit
+between marker comments and are rewritten from the package, so they cannot drift from
+it; the example queries' output is rewritten from a built database.
 """
 
 from __future__ import annotations
@@ -9,46 +10,99 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
+import pandas as pd
+
 # Importing the check modules registers their checks.
 from hemisec import consistency, plausibility, structural, tables  # noqa: F401
 from hemisec.findings import CHECKS
-from hemisec.package import DataPackage
+from hemisec.package import DataPackage, TableSpec
+from hemisec.paths import REPO_ROOT
+
+#: Example queries for researchers, shown in the README with their output on the demo.
+EXAMPLES = REPO_ROOT / "examples"
 
 
 def _cell(text: object) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
+def _table_markdown(spec: TableSpec, where: str) -> list[str]:
+    out = [f"### `{spec.name}`: {spec.title}\n", f"{spec.description}  ",
+           f"{where}, schema `{spec.schema_path}`"
+           + (f"; primary key ({', '.join(spec.primary_key)})." if spec.primary_key else ".")
+           + "\n",
+           "| column | type | required | constraints | unit | description |",
+           "|---|---|---|---|---|---|"]
+    for f in spec.fields:
+        constraints = []
+        if f.minimum is not None:
+            constraints.append(f">= {f.minimum:g}")
+        if f.maximum is not None:
+            constraints.append(f"<= {f.maximum:g}")
+        if f.pattern:
+            constraints.append(f"pattern `{f.pattern}`")
+        if f.enum:
+            constraints.append("one of " + ", ".join(f"`{e}`" for e in f.enum))
+        if f.unique:
+            constraints.append("unique")
+        constraints += [f"code in `{fk.resource or spec.name}`" for fk in spec.foreign_keys
+                        if fk.field == f.name]
+        out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | "
+                   f"{_cell('; '.join(constraints))} | {_cell(f.unit or '')} | "
+                   f"{_cell(f.description)} |")
+    out.append("")
+    return out
+
+
 def tables_markdown(package: DataPackage) -> str:
     out = []
     for name in package.observation_tables + package.reference_tables:
         spec = package.tables[name]
-        if spec.is_code_list:
-            continue
-        out.append(f"### `{name}`: {spec.title}\n")
-        out.append(f"{spec.description}  ")
-        out.append(f"File `{spec.path.relative_to(package.root)}`, schema `{spec.schema_path}`; "
-                   f"primary key ({', '.join(spec.primary_key)}).\n")
-        out.append("| column | type | required | constraints | unit | description |")
-        out.append("|---|---|---|---|---|---|")
-        for f in spec.fields:
-            constraints = []
-            if f.minimum is not None:
-                constraints.append(f">= {f.minimum:g}")
-            if f.maximum is not None:
-                constraints.append(f"<= {f.maximum:g}")
-            if f.pattern:
-                constraints.append(f"pattern `{f.pattern}`")
-            if f.enum:
-                constraints.append("one of " + ", ".join(f"`{e}`" for e in f.enum))
-            if f.unique:
-                constraints.append("unique")
-            constraints += [f"code in `{fk.resource or name}`" for fk in spec.foreign_keys
-                            if fk.field == f.name]
-            out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | "
-                       f"{_cell('; '.join(constraints))} | {_cell(f.unit or '')} | "
-                       f"{_cell(f.description)} |")
-        out.append("")
+        if not spec.is_code_list:
+            out += _table_markdown(spec, f"File `{spec.path.relative_to(package.root)}`")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def build_tables_markdown(package: DataPackage) -> str:
+    """The derived tables of the database, from schemas/build."""
+    out = []
+    for spec in package.build_tables.values():
+        out += _table_markdown(spec, "Table in the database")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def indicators_markdown(package: DataPackage) -> str:
+    """The indicator catalogue as a table a reader can scan."""
+    catalogue = package.reference_frames["indicator_catalogue"]
+    out = ["| indicator | unit | computed as | ICCS | definition | when not computed |",
+           "|---|---|---|---|---|---|"]
+    for row in catalogue.itertuples(index=False):
+        computed = (f"`{row.numerator}`" if pd.isna(row.denominator) else
+                    f"`{row.numerator}` / `{row.denominator}` x {int(row.multiplier):,}")
+        iccs = "" if pd.isna(row.iccs_code) else row.iccs_code
+        out.append(f"| `{row.indicator}` | {_cell(row.unit)} | {computed} | {iccs} | "
+                   f"{_cell(row.definition)} | {_cell(row.when_not_computed)} |")
+    return "\n".join(out) + "\n"
+
+
+def examples_markdown(database: Path) -> str:
+    """Each query in examples/ with its output on the given database."""
+    out = []
+    with duckdb.connect(str(database), read_only=True) as con:
+        for path in sorted(EXAMPLES.glob("*.sql")):
+            lines = path.read_text(encoding="utf-8").strip().splitlines()
+            comment = [line.removeprefix("--").strip() for line in lines
+                       if line.startswith("--")]
+            query = "\n".join(line for line in lines if not line.startswith("--"))
+            result = con.execute(query)
+            columns = [d[0] for d in result.description]
+            out += [f"**{' '.join(comment)}** (`examples/{path.name}`)\n", "```sql", query,
+                    "```\n",
+                    "| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+            out += ["| " + " | ".join(_cell("" if v is None else v) for v in row) + " |"
+                    for row in result.fetchall()]
+            out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -79,17 +133,23 @@ def checks_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-def generated_sections(package: DataPackage | None = None) -> dict[str, str]:
+def generated_sections(package: DataPackage | None = None,
+                       database: Path | None = None) -> dict[str, str]:
+    """Every generated section; the examples only when a built database is given."""
     package = package or DataPackage.load()
-    return {"tables": tables_markdown(package), "codelists": codelists_markdown(package),
-            "checks": checks_markdown()}
+    sections = {"tables": tables_markdown(package), "codelists": codelists_markdown(package),
+                "checks": checks_markdown(), "indicators": indicators_markdown(package),
+                "database": build_tables_markdown(package)}
+    if database is not None:
+        sections["examples"] = examples_markdown(database)
+    return sections
 
 
-def update_readme(readme: Path, write: bool = True) -> bool:
+def update_readme(readme: Path, write: bool = True, database: Path | None = None) -> bool:
     """Rewrite the generated sections of `readme`; return whether anything changed."""
     text = readme.read_text(encoding="utf-8")
     new = text
-    for name, body in generated_sections().items():
+    for name, body in generated_sections(database=database).items():
         pattern = re.compile(
             rf"(<!-- BEGIN GENERATED {name} .*?-->\n).*?(<!-- END GENERATED {name} -->)",
             re.DOTALL)

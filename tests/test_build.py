@@ -18,6 +18,7 @@ import pytest
 from rich.console import Console
 
 from hemisec.build import BuildError, ValidationFailed, build
+from hemisec.docs import EXAMPLES, update_readme
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT, TRANSFORMS
 from tests.conftest import run_hemisec
@@ -351,3 +352,9 @@ def test_cli_build_exit_statuses(small, tmp_path: Path) -> None:
     assert "out-of-range" in failed.stdout and "was not written" in failed.stderr
     missing = run_hemisec("build", "--data", str(tmp_path / "nowhere"), "--out", str(out))
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_readme_example_output_is_the_demo_build(demo_db: Path) -> None:
+    assert not update_readme(REPO_ROOT / "README.md", write=False, database=demo_db), (
+        "the README's example output differs from the demo build: run `make docs`")
+    assert len(list(EXAMPLES.glob("*.sql"))) == 5

@@ -18,3 +18,11 @@ def test_generated_sections_cover_every_table_code_and_check(package) -> None:
     for code in ("`uniquely_marked`", "`persons_held`", "`_U`", "`E`"):
         assert code in sections["codelists"]
     assert all(f"`{check}`" in sections["checks"] for check in CHECKS)
+
+
+def test_generated_sections_cover_every_indicator_and_derived_table(package) -> None:
+    sections = generated_sections(package)
+    catalogue = package.reference_frames["indicator_catalogue"]
+    assert all(f"`{name}`" in sections["indicators"] for name in catalogue["indicator"])
+    for name in ("indicators", "regional_indicators", "build_info", "validation_findings"):
+        assert f"### `{name}`" in sections["database"]
