@@ -40,9 +40,10 @@ demo: $(STAMP)
 docs: build
 	$(BIN)/hemisec docs --database build/hemisec.duckdb
 
-## benchmark: time the validator on a large synthetic table (figures in README)
+## benchmark: time the validator on a large synthetic table and the demo build (figures in README)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py
+	$(BIN)/python benchmarks/bench_build.py
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache
