@@ -30,7 +30,7 @@ from hemisec.paths import DEFAULT_OUT, REPO_ROOT, TRANSFORMS
 #: The code whose changes change the database, so a rebuild is due when it changes.
 CODE = REPO_ROOT / "hemisec"
 #: Derived tables the transforms fill; the build creates them from schemas/build first.
-TRANSFORM_OUTPUTS = ("indicators", "regional_indicators")
+TRANSFORM_OUTPUTS = ("iccs_counts", "indicators", "regional_indicators")
 STEPS = 6
 SYNTHETIC_COMMENT = "SYNTHETIC DEMO DATA: invented figures, not statistics. "
 

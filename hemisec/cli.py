@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from enum import StrEnum
@@ -161,6 +162,64 @@ def docs(
         Console(stderr=True).print(f"{readme} is out of date: run `make docs`")
         raise typer.Exit(1)
     Console().print(f"{readme}: " + ("updated" if changed else "up to date"))
+
+
+mapping_app = typer.Typer(help="National offence categories and their ICCS mapping.",
+                          no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("check")
+def mapping_check(
+    iso3: Annotated[str, typer.Argument(help="The country's ISO3 code, e.g. MEX.",
+                                        show_default=False)],
+    data: Annotated[Path, typer.Option(
+        help="A datapackage.json or a folder with iccs_correspondence.csv and/or "
+             "national_offences.csv (the package's own tables fill in what it lacks).")]
+    = DEFAULT_DESCRIPTOR,
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+) -> None:
+    """Report how a country's national offence categories map to the ICCS.
+
+    Lists unmapped and partially mapped national categories, and the ICCS categories the
+    package uses that no national category feeds. Exit status: 0 every national category
+    is mapped, 1 some are not, 2 could not run.
+    """
+    from hemisec.inputs import UsageError, resolve_paths
+    from hemisec.mapping import coverage
+    from hemisec.package import DataPackage
+
+    package = DataPackage.load()
+    try:
+        result = coverage(iso3.upper(), resolve_paths([data], package), package)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_coverage(Console(highlight=False), result)
+    raise typer.Exit(EXIT_INVALID if result["unmapped"] else EXIT_VALID)
+
+
+def _print_coverage(console: Console, result: dict) -> None:
+    console.print(f"[bold]{result['country']} ({result['iso3']})[/]: "
+                  f"{result['national_categories']} national categories mapped to the ICCS, "
+                  f"{result['fully_mapped']} of them fully.")
+    console.print(f"\n[bold]Unmapped national categories[/] ({len(result['unmapped'])}):")
+    for row in result["unmapped"]:
+        label = f" '{row['national_label']}'" if row["national_label"] else ""
+        console.print(f"  [red]{row['national_code']}[/]{label}: {row['rows']} row(s) in "
+                      "national_offences have no row in iccs_correspondence")
+    console.print(f"\n[bold]Partially mapped[/] ({len(result['partial'])}): counts they feed "
+                  "are not fully comparable")
+    for row in result["partial"]:
+        console.print(f"  {row['national_code']} '{row['national_label']}': {row['match']} "
+                      f"than ICCS {row['iccs_code']}")
+    console.print("\n[bold]ICCS categories the package uses[/]:")
+    for row in result["relevant_iccs"]:
+        fed = ", ".join(row["fed_by"]) if row["fed_by"] else "[yellow]no national category[/]"
+        console.print(f"  {row['iccs_code']:<7} {row['label']} ({row['domain']}): {fed}")
 
 
 @app.command()

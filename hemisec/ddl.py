@@ -51,8 +51,9 @@ def create_table_sql(spec: TableSpec, package: DataPackage) -> str:
     for fk in spec.foreign_keys:
         if fk.resource and fk.resource != spec.name:
             target = quote_identifier(package.tables[fk.resource].name)
-            lines.append(f"FOREIGN KEY ({quote_identifier(fk.field)}) REFERENCES "
-                         f"{target} ({quote_identifier(fk.reference_field)})")
+            lines.append(f"FOREIGN KEY ({', '.join(map(quote_identifier, fk.fields))}) "
+                         f"REFERENCES {target} "
+                         f"({', '.join(map(quote_identifier, fk.reference_fields))})")
     body = ",\n    ".join(lines)
     return f"CREATE TABLE {quote_identifier(spec.name)} (\n    {body}\n);"
 

@@ -64,8 +64,43 @@ def _obs_status(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return status.astype(object)
 
 
+#: Typical rate per 100,000 population drawn around for national categories outside
+#: intentional homicide, by ICCS Level 2 prefix.
+NATIONAL_RATE = {"0103": 12.0, "0201": 180.0, "0901": 25.0}
+
+
+def _national_offences(rng: np.random.Generator, correspondence: pd.DataFrame,
+                       population: pd.DataFrame, homicide: pd.DataFrame) -> pd.DataFrame:
+    """Counts under the national categories of the demo correspondence, 2015 onwards.
+
+    Categories mapped to intentional homicide (0101) count victims and share out the demo's
+    homicide victims, give or take 10%, so national and ICCS-coded totals differ a little
+    as they do in practice; the others count offences around a typical rate.
+    It draws from its own generator so the other demo tables do not change with it.
+    """
+    rows = correspondence[["iso3", "national_code", "national_label", "iccs_code"]].merge(
+        pd.DataFrame({"year": YEARS[YEARS >= 2015]}), how="cross")
+    pop = population.loc[population["sex"] == "_T", ["iso3", "year", "population"]]
+    victims = homicide.loc[(homicide["iccs_code"] == "0101") & (homicide["sex"] == "_T")
+                           & (homicide["mechanism"] == "_T"), ["iso3", "year", "victims"]]
+    rows = rows.merge(pop, on=["iso3", "year"]).merge(victims, on=["iso3", "year"])
+    intentional = rows["iccs_code"] == "0101"
+    weight = pd.Series(rng.gamma(2.0, 1.0, len(correspondence)),
+                       index=correspondence["national_code"] + correspondence["iso3"])
+    weights = weight.loc[rows["national_code"] + rows["iso3"]].to_numpy()
+    share = weights / rows.assign(w=weights).groupby(
+        ["iso3", "year", intentional])["w"].transform("sum").to_numpy()
+    rate = rows["iccs_code"].str[:4].map(NATIONAL_RATE).fillna(20.0).to_numpy()
+    expected = np.where(intentional, rows["victims"] * share * rng.uniform(0.9, 1.1, len(rows)),
+                        rows["population"] * rate * share / 1e5
+                        * rng.lognormal(0, 0.15, len(rows)))
+    status = np.where(rows["year"] == YEARS[-1], "P", "")
+    return rows.assign(counting_unit=np.where(intentional, "victims", "offences"),
+                       value=rng.poisson(expected), obs_status=status)
+
+
 def generate(seed: int = SEED, package: DataPackage | None = None) -> dict[str, pd.DataFrame]:
-    """Return the four observation tables of the demo, keyed by table name."""
+    """Return the observation tables of the demo, keyed by table name."""
     package = package or DataPackage.load()
     countries = package.reference_frames["countries"]
     iso3 = countries["iso3"].to_numpy()
@@ -178,8 +213,12 @@ def generate(seed: int = SEED, package: DataPackage | None = None) -> dict[str, 
         fa("marked", "firearms", marked, mask=has_marking_programme),
     ])
 
+    national_offences = _national_offences(
+        np.random.default_rng([seed, 4]), package.reference_frames["iccs_correspondence"],
+        population, homicide)
+
     tables = {"population": population, "homicide": homicide, "firearms": firearms,
-              "prison": prison}
+              "prison": prison, "national_offences": national_offences}
     for name, frame in tables.items():
         spec = package.tables[name]
         frame = frame.assign(source=DEMO_SOURCE)

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 # Importing the check modules registers their checks.
-from hemisec import consistency, plausibility, structural, tables  # noqa: F401
+from hemisec import consistency, mapping, plausibility, structural, tables  # noqa: F401
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage, TableSpec
 from hemisec.paths import REPO_ROOT
@@ -48,6 +48,9 @@ def _table_markdown(spec: TableSpec, where: str) -> list[str]:
             constraints.append("unique")
         constraints += [f"code in `{fk.resource or spec.name}`" for fk in spec.foreign_keys
                         if fk.field == f.name]
+        constraints += [f"with {', '.join(k for k in fk.fields if k != f.name)}, a row of "
+                        f"`{fk.resource}`" for fk in spec.foreign_keys
+                        if fk.field is None and f.name in fk.fields]
         out.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else 'no'} | "
                    f"{_cell('; '.join(constraints))} | {_cell(f.unit or '')} | "
                    f"{_cell(f.description)} |")
@@ -126,7 +129,7 @@ def codelists_markdown(package: DataPackage) -> str:
 
 def checks_markdown() -> str:
     out = ["| check | severity | kind | what it finds | what to do |", "|---|---|---|---|---|"]
-    kinds = ["file", "structure", "consistency", "plausibility"]
+    kinds = ["file", "structure", "consistency", "mapping", "plausibility"]
     for check in sorted(CHECKS.values(), key=lambda c: (kinds.index(c.kind), c.id)):
         out.append(f"| `{check.id}` | {check.severity} | {check.kind} | {_cell(check.title)} | "
                    f"{_cell(check.fix)} |")

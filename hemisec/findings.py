@@ -24,7 +24,7 @@ class Check:
 
     id: str
     severity: Severity
-    kind: Literal["file", "structure", "consistency", "plausibility"]
+    kind: Literal["file", "structure", "consistency", "mapping", "plausibility"]
     title: str
     fix: str
 

@@ -43,9 +43,20 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class ForeignKey:
-    field: str
+    """A foreign key of one field (a code list) or of several (a row of another table)."""
+
+    fields: tuple[str, ...]
     resource: str  # "" means the table itself (a hierarchy)
-    reference_field: str
+    reference_fields: tuple[str, ...]
+
+    @property
+    def field(self) -> str | None:
+        """The one field of a single-field key; None for a composite key."""
+        return self.fields[0] if len(self.fields) == 1 else None
+
+    @property
+    def reference_field(self) -> str:
+        return self.reference_fields[0]
 
 
 @dataclass(frozen=True)
@@ -102,9 +113,9 @@ def _field_spec(descriptor: dict[str, Any]) -> FieldSpec:
     )
 
 
-def _single(fields: str | list[str]) -> str:
-    """The one field of a single-field key, written as a string or a one-item list."""
-    return fields if isinstance(fields, str) else fields[0]
+def _as_tuple(fields: str | list[str]) -> tuple[str, ...]:
+    """A key's fields, written as a string or a list."""
+    return (fields,) if isinstance(fields, str) else tuple(fields)
 
 
 def table_spec(name: str, schema: dict[str, Any], *, title: str, description: str,
@@ -118,8 +129,8 @@ def table_spec(name: str, schema: dict[str, Any], *, title: str, description: st
         fields=tuple(_field_spec(f) for f in schema["fields"]),
         primary_key=tuple(schema.get("primaryKey", [])),
         foreign_keys=tuple(
-            ForeignKey(_single(fk["fields"]), fk["reference"]["resource"],
-                       _single(fk["reference"]["fields"]))
+            ForeignKey(_as_tuple(fk["fields"]), fk["reference"]["resource"],
+                       _as_tuple(fk["reference"]["fields"]))
             for fk in schema.get("foreignKeys", [])
         ),
         missing_values=tuple(schema.get("missingValues", [""])),

@@ -15,6 +15,7 @@ import pandas as pd
 from hemisec.consistency import check_consistency
 from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
 from hemisec.inputs import display_path, resolve_paths
+from hemisec.mapping import check_mapping
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.plausibility import check_plausibility
 from hemisec.structural import DUPLICATE_KEY, check_structure
@@ -119,6 +120,7 @@ def validate_files(files: dict[str, Path], package: DataPackage) -> Report:
         frames += [table.findings, structural]
         _set_aside(table, structural)
     frames.append(check_consistency(loaded, population, origin))
+    frames.append(check_mapping(loaded, references, package))
     frames.append(check_plausibility(loaded, population))
     findings = concat_findings(frames)
     # One cell can break one rule in several ways (e.g. enum and code list): report it once.

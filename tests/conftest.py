@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.console import Console
 
+from hemisec.build import build
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage
-from hemisec.paths import REPO_ROOT
+from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT
 from hemisec.validate import validate
 
 REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" / "realdata"))
@@ -44,12 +47,23 @@ def package() -> DataPackage:
     return DataPackage.load()
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "hemisec.duckdb"
+    result = build(DEFAULT_DESCRIPTOR, out, console=Console(file=io.StringIO()))
+    assert not result.up_to_date
+    return out
+
+
 HEADERS = {
     "population": "iso3,year,sex,population,source",
     "homicide": "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note",
     "firearms": "iso3,year,action,item,marking_status,quantity,obs_status,source,note",
     "prison": "iso3,year,measure,sex,value,obs_status,source,note",
     "countries": "iso3,m49,name_en,name_es,subregion,membership_note",
+    "iccs_correspondence": "iso3,national_code,national_label,iccs_code,match,source,note",
+    "national_offences": "iso3,year,national_code,national_label,counting_unit,value,obs_status,"
+                         "source,note",
 }
 
 

@@ -51,3 +51,12 @@ def test_comments_come_from_the_schema(con, package: DataPackage) -> None:
 def test_database_enforces_the_schema(con, values: str, message: str) -> None:
     with pytest.raises(duckdb.ConstraintException, match=message):
         con.execute(f"INSERT INTO homicide VALUES {values}")
+
+
+def test_composite_key_to_the_correspondence_is_enforced(con) -> None:
+    """A national count must point to a (country, national code) row of the mapping."""
+    mapped = "('MEX', 2030, 'FEM', NULL, 'victims', 1, NULL, 's', NULL)"
+    con.execute(f"INSERT INTO national_offences VALUES {mapped}")
+    with pytest.raises(duckdb.ConstraintException, match="foreign key"):
+        con.execute("INSERT INTO national_offences VALUES "
+                    "('CAN', 2030, 'FEM', NULL, 'victims', 1, NULL, 's', NULL)")

@@ -51,3 +51,11 @@ def test_codes_and_parents_agree_with_unodc_inegi_file(iccs: pd.DataFrame) -> No
     assert (theirs_parent.loc[ours.index] == ours).all()
     expected = theirs[(theirs["level"].astype(int) <= 2) | theirs["code"].str.match("01|0901")]
     assert set(expected["code"]) == set(ours.index)
+
+
+def test_homicide_domain_codes_are_the_homicide_table_codes(iccs: pd.DataFrame,
+                                                            package: DataPackage) -> None:
+    """The ICCS codes marked as the homicide domain are the ones the homicide table takes."""
+    marked = set(iccs.loc[iccs["package_domain"] == "homicide", "code"])
+    assert marked == set(package.tables["homicide"].field("iccs_code").enum)
+    assert set(iccs.loc[iccs["package_domain"] == "firearms", "code"]) == {"090111", "090121"}

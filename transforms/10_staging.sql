@@ -1,4 +1,4 @@
--- Step 1 of 3, staging: the measures indicators are built from, one long table.
+-- Step 1 of 4, staging: the measures indicators are built from, one long table.
 --
 -- Input: the validated package tables (population, homicide, prison, firearms).
 -- Output: stg_measure_definitions (which rows of which table make each measure) and

@@ -1,4 +1,4 @@
--- Step 2 of 3, indicators: one row per country, year and indicator.
+-- Step 3 of 4, indicators: one row per country, year and indicator.
 --
 -- Input: stg_measures, indicator_catalogue, obs_status.
 -- Output: indicator_left_out, and the rows of the indicators table (created by the build from

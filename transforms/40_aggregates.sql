@@ -1,4 +1,4 @@
--- Step 3 of 3, aggregates: indicators for the four OAS subregions and the whole OAS.
+-- Step 4 of 4, aggregates: indicators for the four OAS subregions and the whole OAS.
 --
 -- Input: indicators, indicator_catalogue, countries, stg_measures (population), obs_status.
 -- Output: rows of the regional_indicators table (created by the build from
