@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test lint validate demo docs benchmark clean
+.PHONY: build real test lint validate demo docs benchmark clean
 
 # The virtual environment is rebuilt only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -22,6 +22,14 @@ build: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/hemisec validate datapackage.json --max-per-check 5
 	$(BIN)/frictionless validate datapackage.json > /dev/null && echo "frictionless: datapackage.json is valid"
+
+## real: import every public file found in REALDATA into build/realdata/ and build
+## build/hemisec-real.duckdb (exports in build/real/); nothing imported is committed
+REALDATA ?= ../shared/realdata
+real: $(STAMP)
+	$(BIN)/hemisec import-all $(REALDATA) --out build/realdata
+	$(BIN)/hemisec build --data build/realdata --out build/hemisec-real.duckdb \
+		--exports build/real --accept-inconsistent
 
 ## test: lint, check the README is generated from the schemas, run the test suite
 test: $(STAMP) lint

@@ -7,5 +7,6 @@ SELECT w.year,
 FROM indicators_wide AS w
 JOIN indicators AS i
   ON i.iso3 = w.iso3 AND i.year = w.year AND i.indicator = 'homicide_rate'
+ AND i.method = 'computed'
 WHERE w.iso3 = 'MEX' AND w.year >= 2015
 ORDER BY w.year;

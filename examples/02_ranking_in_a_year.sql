@@ -6,6 +6,6 @@ SELECT rank() OVER (ORDER BY i.value DESC) AS rank,
        i.obs_status
 FROM indicators AS i
 JOIN countries AS c ON c.iso3 = i.iso3
-WHERE i.indicator = 'homicide_rate' AND i.year = 2022
+WHERE i.indicator = 'homicide_rate' AND i.method = 'computed' AND i.year = 2022
 ORDER BY rank
 LIMIT 10;

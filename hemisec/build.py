@@ -56,6 +56,7 @@ class BuildResult:
     row_counts: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     data_kind: str = ""
+    errors: int = 0
 
 
 @dataclass
@@ -159,9 +160,11 @@ def _wide_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     views = {
         "indicators_wide": (
             "indicators", "i.iso3, c.name_en AS country, c.subregion, i.year",
-            "JOIN countries AS c ON c.iso3 = i.iso3", [row[:3] for row in catalogue],
-            "Indicators as one row per country and year with one column per indicator "
-            "(values only; obs_status, notes and sources are in indicators)."),
+            "JOIN countries AS c ON c.iso3 = i.iso3 WHERE i.method = 'computed'",
+            [row[:3] for row in catalogue],
+            "Indicators computed by the package as one row per country and year with one column "
+            "per indicator (values only; obs_status, notes, sources and published values are "
+            "in indicators)."),
         "regional_indicators_wide": (
             "regional_indicators", "i.region, i.year", "",
             [row[:3] for row in catalogue if row[3] == "ratio_of_sums"],
@@ -250,10 +253,27 @@ def _build_info(package: DataPackage, data: Path, data_kind: str, fingerprint: s
     ]
 
 
+def _tolerated(report: object, accept_inconsistent: bool) -> bool:
+    """Whether the build may go on: no errors, or (when asked) only consistency errors,
+    which a real source can have and which must be kept as findings, not patched."""
+    if report.valid:
+        return True
+    if not accept_inconsistent:
+        return False
+    from hemisec.findings import CHECKS
+
+    errors = report.findings.loc[report.findings["severity"] == "error", "check"]
+    return bool(errors.map(lambda c: CHECKS[c].kind == "consistency").all())
+
+
 def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
           transforms: Path = TRANSFORMS, force: bool = False,
-          console: Console | None = None) -> BuildResult:
-    """Build `out` from the tables in `data` (a datapackage.json or a folder of CSVs)."""
+          console: Console | None = None, accept_inconsistent: bool = False) -> BuildResult:
+    """Build `out` from the tables in `data` (a datapackage.json or a folder of CSVs).
+
+    With `accept_inconsistent`, consistency errors (parts that do not add up, as real
+    sources have) do not stop the build; they are kept in validation_findings.
+    """
     console = console or Console(highlight=False)
     started = time.perf_counter()
     package = DataPackage.load()
@@ -267,7 +287,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
 
     inputs = _inputs(files, package, sql_files)
     hashes = {label: _sha256(path) for label, path in inputs.items()}
-    fingerprint = _fingerprint(hashes)
+    fingerprint = _fingerprint({**hashes, "accept_inconsistent": str(accept_inconsistent)})
     if (not force and all(p.is_file() for p in export_paths)
             and _recorded_fingerprint(out) == fingerprint):
         seconds = time.perf_counter() - started
@@ -282,8 +302,11 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         report = validate_files(files, package)
         step.detail = (f"{len(files)} tables, {report.errors:,} errors, "
                        f"{report.warnings:,} warnings")
-    if not report.valid:
+    if not _tolerated(report, accept_inconsistent):
         raise ValidationFailed(report)
+    if not report.valid:
+        console.print(f"[yellow]{report.errors:,} consistency errors in the inputs are kept "
+                      "in validation_findings (--accept-inconsistent).[/]")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     exports.mkdir(parents=True, exist_ok=True)
@@ -326,10 +349,10 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                 if undocumented:
                     raise BuildError("every table, view and column needs a comment; missing "
                                      "for: " + ", ".join(undocumented))
-                step.detail = (f"build_info ({data_kind}), {report.warnings:,} warnings kept "
-                               "in validation_findings")
+                step.detail = (f"build_info ({data_kind}), {report.errors:,} errors and "
+                               f"{report.warnings:,} warnings kept in validation_findings")
             with _step(console, 6, "write") as step:
-                order = "ORDER BY iso3, year, indicator"
+                order = "ORDER BY iso3, year, indicator, method, source"
                 con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
                             f"{quote_literal(str(temporary_exports[0]))} (HEADER)")
                 con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
@@ -346,4 +369,4 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         for path in leftovers:
             path.unlink(missing_ok=True)
     return BuildResult(out, False, time.perf_counter() - started, export_paths, counts,
-                       report.warnings, data_kind)
+                       report.warnings, data_kind, report.errors)

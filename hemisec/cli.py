@@ -77,6 +77,11 @@ def build(
         help="Folder of the SQL transforms, run in file-name order.")] = TRANSFORMS,
     force: Annotated[bool, typer.Option(
         "--force", help="Rebuild even when no input changed.")] = False,
+    accept_inconsistent: Annotated[bool, typer.Option(
+        "--accept-inconsistent",
+        help="Build even when parts do not add up to totals (consistency errors, as public "
+             "sources have); they are kept in validation_findings. Other errors still stop "
+             "the build.")] = False,
 ) -> None:
     """Validate the tables and build the DuckDB database of indicators.
 
@@ -90,7 +95,7 @@ def build(
 
     console = Console(highlight=False)
     try:
-        result = run_build(data, out, exports, transforms, force, console)
+        result = run_build(data, out, exports, transforms, force, console, accept_inconsistent)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     except ValidationFailed as exc:
@@ -117,7 +122,8 @@ def _print_build_summary(console: Console, result: object) -> None:
                   f"{len(counts)} tables, {sum(counts.values()):,} rows; "
                   f"{counts.get('indicators', 0):,} indicator values, "
                   f"{counts.get('regional_indicators', 0):,} regional aggregates; "
-                  f"{result.warnings:,} validation warnings (table validation_findings).")
+                  f"{result.errors:,} errors and {result.warnings:,} warnings of validation "
+                  "(table validation_findings).")
     console.print("Exports: " + ", ".join(str(p) for p in result.exports))
     if result.data_kind != "real":
         console.print(f"[yellow]Data: {result.data_kind}. The demo's figures are invented: "
@@ -162,6 +168,67 @@ def docs(
         Console(stderr=True).print(f"{readme} is out of date: run `make docs`")
         raise typer.Exit(1)
     Console().print(f"{readme}: " + ("updated" if changed else "up to date"))
+
+
+@app.command("import")
+def import_(
+    source: Annotated[str, typer.Argument(
+        help="The kind of file: iafq, wb-population, wb-homicide-rate, gsh2019, "
+             "gsh2019-population, cts-prisons, iccs-es.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="The public file, as published.",
+                                         show_default=False)],
+    out: Annotated[Path, typer.Option(help="Folder to write the package's tables into; "
+                                           "tables already there keep their rows.")]
+    = Path("build/realdata"),
+) -> None:
+    """Convert one public file into the package's tables (the 35 OAS member states only).
+
+    Every source row not imported is listed with its reason in OUT/not_imported/SOURCE.csv.
+    """
+    from hemisec.importers import REPORTS, run_import
+    from hemisec.inputs import UsageError
+
+    console = Console(highlight=False)
+    try:
+        result, written = run_import(source, file, out)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    for table, frame in result.tables.items():
+        console.print(f"{out / (table + '.csv')}: {len(frame):,} rows from {file.name} "
+                      f"({written[table]:,} in the table)")
+    reasons = result.not_imported["reason"].value_counts()
+    console.print(f"Not imported: {len(result.not_imported):,} source rows, listed with their "
+                  f"reason in {out / REPORTS / (source + '.csv')}")
+    for reason, count in reasons.items():
+        console.print(f"  {count:>7,}  {reason}")
+    for note in result.notes:
+        console.print(f"Note: {note}")
+
+
+@app.command("import-all")
+def import_all(
+    folder: Annotated[Path, typer.Argument(help="Folder of public files (see SOURCES.md).",
+                                           show_default=False)],
+    out: Annotated[Path, typer.Option(help="Folder to write the tables into (emptied first).")]
+    = Path("build/realdata"),
+) -> None:
+    """Import every public file hemisec knows that FOLDER holds, in a fixed order."""
+    from hemisec.importers import REPORTS
+    from hemisec.importers import import_all as run_all
+    from hemisec.inputs import UsageError
+
+    console = Console(highlight=False)
+    try:
+        results = run_all(folder, out)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    for name, result, _written in results:
+        rows = ", ".join(f"{table} {len(frame):,}" for table, frame in result.tables.items())
+        console.print(f"{name}: {rows}; {len(result.not_imported):,} source rows not imported "
+                      f"({out / REPORTS / (name + '.csv')})")
+    totals = ", ".join(f"{p.stem} {sum(1 for _ in p.open(encoding='utf-8')) - 1:,}"
+                       for p in sorted(out.glob("*.csv")))
+    console.print(f"Tables in {out}: {totals}")
 
 
 mapping_app = typer.Typer(help="National offence categories and their ICCS mapping.",

@@ -38,6 +38,11 @@ OCCUPANCY = register(
     "occupancy-implausible", "warning", "plausibility",
     f"Persons held are more than {MAX_OCCUPANCY:.0%} of official capacity",
     "Check persons held and official capacity (same reference date, same facilities).")
+PUBLISHED_DIFFERS = register(
+    "published-rate-differs", "warning", "plausibility",
+    "The homicide rate from the counts and population differs from a published rate",
+    "Check the victim count and the population; if both are right, say in the note why the "
+    "rate differs from the published one (population source, definition, revision).")
 SERIES_GAP = register(
     "series-gap", "warning", "plausibility", "A series stops and restarts",
     "Fill in the missing years if the figures exist; otherwise mark the restart with "
@@ -138,14 +143,54 @@ def check_occupancy(prison: LoadedTable) -> pd.DataFrame:
         + "% occupancy")
 
 
-def check_plausibility(tables: dict[str, LoadedTable],
-                       population: pd.DataFrame | None) -> pd.DataFrame:
+def check_published_rate(homicide: LoadedTable, population: pd.DataFrame,
+                         published: pd.DataFrame, tolerance_pct: float) -> pd.DataFrame:
+    """Compare the homicide rate the counts give with every published homicide rate.
+
+    The tolerance is the catalogue's: population series differ between publishers (UNODC
+    uses UN WPP) and published rates are rounded, so a small gap is expected.
+    """
+    key = ["iso3", "year"]
+    typed = homicide.typed
+    total = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
+                  & (typed["mechanism"] == "_T")].dropna(subset=["victims"])
+    pop = population[population["sex"] == "_T"].dropna(subset=["population"])
+    rates = (total.assign(_index=total.index)[[*key, "victims", "_index"]]
+             .merge(pop[[*key, "population", "source"]].drop_duplicates(key), on=key)
+             .merge(published.loc[published["indicator"] == "homicide_rate",
+                                  [*key, "value", "source"]].dropna(subset=["value"]),
+                    on=key, suffixes=("_population", "_published")))
+    rates = rates[rates["population"] > 0]
+    rate = rates["victims"] / rates["population"] * 1e5
+    difference = (rate - rates["value"]) / rates["value"] * 100
+    bad = rates[(difference.abs() > tolerance_pct).fillna(False).astype(bool)]
+    if bad.empty:
+        return empty_findings()
+    return make_findings(
+        PUBLISHED_DIFFERS, resource="homicide", file=homicide.file,
+        row=line_numbers(bad["_index"]), field="victims", value=bad["victims"].astype("string"),
+        message=bad["victims"].astype("string") + " victims per " + bad["population"]
+        .astype("string") + " population (" + bad["source_population"] + ") is a rate of "
+        + rate[bad.index].round(2).astype("string") + "; " + bad["source_published"]
+        + " publishes " + bad["value"].astype("string") + " ("
+        + difference[bad.index].round(1).astype("string") + "%, tolerance "
+        + f"{tolerance_pct:g}%)")
+
+
+def check_plausibility(tables: dict[str, LoadedTable], population: pd.DataFrame | None,
+                       published: pd.DataFrame | None = None,
+                       tolerance_pct: float | None = None) -> pd.DataFrame:
     frames = []
     for loaded in tables.values():
-        if loaded.spec.value_field is not None:
+        value = loaded.spec.value_field
+        # Counts only: published rates are someone else's series, not the submitter's.
+        if value is not None and loaded.spec.field(value).type == "integer":
             frames += [check_year_on_year(loaded), check_series_gaps(loaded)]
     if "homicide" in tables and population is not None:
         frames.append(check_homicide_rate(tables["homicide"], population))
+        if published is not None and not published.empty and tolerance_pct is not None:
+            frames.append(check_published_rate(tables["homicide"], population, published,
+                                               tolerance_pct))
     if "prison" in tables:
         frames.append(check_occupancy(tables["prison"]))
     return concat_findings(frames)

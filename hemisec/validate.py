@@ -121,7 +121,13 @@ def validate_files(files: dict[str, Path], package: DataPackage) -> Report:
         _set_aside(table, structural)
     frames.append(check_consistency(loaded, population, origin))
     frames.append(check_mapping(loaded, references, package))
-    frames.append(check_plausibility(loaded, population))
+    published = (loaded["published_indicators"].typed if "published_indicators" in loaded
+                 else load_table(package.tables["published_indicators"].path,
+                                 package.tables["published_indicators"]).typed)
+    catalogue = references["indicator_catalogue"].set_index("indicator")
+    tolerance = pd.to_numeric(catalogue["tolerance_pct"], errors="coerce").get("homicide_rate")
+    frames.append(check_plausibility(loaded, population, published,
+                                     None if pd.isna(tolerance) else float(tolerance)))
     findings = concat_findings(frames)
     # One cell can break one rule in several ways (e.g. enum and code list): report it once.
     findings = findings.drop_duplicates(["check", "file", "row", "field"], ignore_index=True)

@@ -1,8 +1,8 @@
 -- Step 3 of 4, indicators: one row per country, year and indicator.
 --
--- Input: stg_measures, indicator_catalogue, obs_status.
--- Output: indicator_left_out, and the rows of the indicators table (created by the build from
--- schemas/build/indicators.schema.json).
+-- Input: stg_measures, indicator_catalogue, obs_status, published_indicators.
+-- Output: indicator_left_out, the rows of the indicators table (created by the build from
+-- schemas/build/indicators.schema.json), and the view published_comparison.
 -- Each catalogue entry is numerator / denominator x multiplier over the same country-year,
 -- or the numerator itself for counts. No value where the denominator is missing or zero.
 
@@ -76,6 +76,7 @@ SELECT
     p.iso3,
     p.year,
     p.indicator,
+    'computed' AS method,
     CASE WHEN p.is_count THEN CAST(p.numerator AS DOUBLE)
          ELSE CAST(p.numerator AS DOUBLE) / p.denominator * p.multiplier END AS value,
     p.unit,
@@ -94,3 +95,44 @@ JOIN obs_status AS sn ON sn.code = p.numerator_status
 JOIN obs_status AS sd ON sd.code = p.denominator_status
 LEFT JOIN caveats AS c USING (indicator, iso3, year)
 ORDER BY p.iso3, p.year, p.indicator;
+
+-- Values published by named sources, next to the package's own.
+INSERT INTO indicators
+SELECT p.iso3, p.year, p.indicator, 'published', p.value, c.unit, NULL, NULL, 'A', p.note,
+       p.source
+FROM published_indicators AS p
+JOIN indicator_catalogue AS c ON c.indicator = p.indicator
+ORDER BY p.iso3, p.year, p.indicator, p.source;
+
+CREATE VIEW published_comparison AS
+SELECT own.iso3,
+       own.year,
+       own.indicator,
+       own.value AS computed_value,
+       pub.value AS published_value,
+       pub.source AS published_by,
+       own.value - pub.value AS difference,
+       100.0 * (own.value - pub.value) / nullif(pub.value, 0) AS difference_pct,
+       c.tolerance_pct,
+       abs(own.value - pub.value) > c.tolerance_pct / 100.0 * pub.value AS beyond_tolerance,
+       own.source AS computed_from
+FROM indicators AS own
+JOIN indicators AS pub
+  ON pub.iso3 = own.iso3 AND pub.year = own.year AND pub.indicator = own.indicator
+ AND pub.method = 'published'
+JOIN indicator_catalogue AS c ON c.indicator = own.indicator
+WHERE own.method = 'computed';
+
+COMMENT ON VIEW published_comparison IS
+    'Every value the package computes next to the same indicator as published by a named source, for the same country and year: one row per country, year, indicator and publisher. beyond_tolerance marks differences larger than the catalogue''s tolerance_pct (population sources and rounding differ).';
+COMMENT ON COLUMN published_comparison.iso3 IS 'ISO 3166-1 alpha-3 code of the member state.';
+COMMENT ON COLUMN published_comparison.year IS 'Calendar year.';
+COMMENT ON COLUMN published_comparison.indicator IS 'The indicator (see indicator_catalogue).';
+COMMENT ON COLUMN published_comparison.computed_value IS 'The value the package computes.';
+COMMENT ON COLUMN published_comparison.published_value IS 'The value as published.';
+COMMENT ON COLUMN published_comparison.published_by IS 'The publisher of the published value.';
+COMMENT ON COLUMN published_comparison.difference IS 'computed_value minus published_value, in the indicator''s unit.';
+COMMENT ON COLUMN published_comparison.difference_pct IS 'The difference in % of the published value.';
+COMMENT ON COLUMN published_comparison.tolerance_pct IS 'The catalogue''s tolerance for this indicator; empty when none is set.';
+COMMENT ON COLUMN published_comparison.beyond_tolerance IS 'true when the difference exceeds the tolerance; empty when no tolerance is set.';
+COMMENT ON COLUMN published_comparison.computed_from IS 'The sources of the computed value.';

@@ -39,7 +39,7 @@ aggregated AS (
     FROM indicators AS i
     JOIN indicator_catalogue AS c
       ON c.indicator = i.indicator AND c.regional_aggregate = 'ratio_of_sums'
-    JOIN regions AS r ON r.iso3 = i.iso3
+    JOIN regions AS r ON r.iso3 = i.iso3 AND i.method = 'computed'
     JOIN obs_status AS s ON s.code = i.obs_status
     LEFT JOIN population AS p ON p.region = r.region AND p.iso3 = i.iso3 AND p.year = i.year
     GROUP BY r.region, i.year, i.indicator
