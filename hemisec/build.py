@@ -304,6 +304,8 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                        f"{report.warnings:,} warnings")
     if not _tolerated(report, accept_inconsistent):
         raise ValidationFailed(report)
+    for check in report.summary().itertuples(index=False):
+        console.print(f"      {check.severity} {check.check}: {check.count:,}")
     if not report.valid:
         console.print(f"[yellow]{report.errors:,} consistency errors in the inputs are kept "
                       "in validation_findings (--accept-inconsistent).[/]")
