@@ -149,7 +149,7 @@ def _run_transforms(con: duckdb.DuckDBPyConnection, sql_files: list[Path]) -> No
             raise BuildError(f"{display_path(sql_file)} failed: {exc}") from exc
 
 
-def _wide_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _wide_views(con: duckdb.DuckDBPyConnection, package: DataPackage) -> list[str]:
     """One row per country-year (and per region-year), one column per indicator.
 
     Generated from the catalogue, so a new catalogue entry becomes a column without edits.
@@ -179,12 +179,13 @@ def _wide_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute(f"CREATE VIEW {view} AS\nSELECT {keys},\n    {pivots}\n"
                     f"FROM {table} AS i {join}\nGROUP BY ALL\nORDER BY ALL")
         con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(description)}")
-        key_comments = {
-            "iso3": "ISO 3166-1 alpha-3 code of the member state.",
-            "country": "English short name of the member state.",
-            "subregion": "OAS subregion of the member state.",
-            "region": "OAS subregion, or OAS for all 35 member states.",
-            "year": "Calendar year.",
+        countries = package.tables["countries"]
+        key_comments = {  # the key columns say what their schema fields say
+            "iso3": countries.field("iso3").description,
+            "country": countries.field("name_en").description,
+            "subregion": countries.field("subregion").description,
+            "region": package.build_tables["regional_indicators"].field("region").description,
+            "year": package.build_tables["indicators"].field("year").description,
         }
         for key in [k.split(" AS ")[-1].split(".")[-1] for k in keys.split(", ")]:
             con.execute(f"COMMENT ON COLUMN {view}.{key} IS {quote_literal(key_comments[key])}")
@@ -209,16 +210,13 @@ def _undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _mark_synthetic(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     """Derived tables and views say in their comment that the figures are invented."""
-    kinds = dict(con.execute(
-        "SELECT table_name, 'TABLE' FROM duckdb_tables() UNION ALL "
-        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal").fetchall())
-    comments = dict(con.execute(
-        "SELECT table_name, comment FROM duckdb_tables() UNION ALL "
-        "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+    objects = {name: (kind, comment) for name, kind, comment in con.execute(
+        "SELECT table_name, 'TABLE', comment FROM duckdb_tables() UNION ALL "
+        "SELECT view_name, 'VIEW', comment FROM duckdb_views() WHERE NOT internal").fetchall()}
     for name in names:
-        text = comments[name] or ""
+        kind, text = objects[name][0], objects[name][1] or ""
         if SYNTHETIC_MARKER not in text:
-            con.execute(f"COMMENT ON {kinds[name]} {quote_identifier(name)} IS "
+            con.execute(f"COMMENT ON {kind} {quote_identifier(name)} IS "
                         f"{quote_literal(SYNTHETIC_COMMENT + text)}")
 
 
@@ -331,7 +329,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                 _run_transforms(con, sql_files)
                 step.detail = ", ".join(p.name for p in sql_files)
             with _step(console, 4, "views") as step:
-                views = _wide_views(con)
+                views = _wide_views(con, package)
                 step.detail = ", ".join(views)
             with _step(console, 5, "metadata") as step:
                 for name in ("validation_findings", "build_info"):

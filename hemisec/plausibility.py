@@ -49,15 +49,23 @@ SERIES_GAP = register(
     "obs_status B if the method changed.")
 
 
-def check_homicide_rate(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
+def _homicide_rates(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
+    """Total intentional homicide victims per country-year with the population and its
+    source, the rate per 100,000, and the row (`_index`) of the count in the file."""
+    key = ["iso3", "year"]
     typed = homicide.typed
     totals = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
                    & (typed["mechanism"] == "_T")].dropna(subset=["victims"])
-    pop = population.loc[population["sex"] == "_T", ["iso3", "year", "population"]]
-    merged = (totals.assign(_index=totals.index)
-              .merge(pop.drop_duplicates(["iso3", "year"]), on=["iso3", "year"]))
+    pop = population[population["sex"] == "_T"].dropna(subset=["population"])
+    merged = (totals.assign(_index=totals.index)[[*key, "victims", "_index"]]
+              .merge(pop[[*key, "population", "source"]].drop_duplicates(key), on=key))
     merged = merged[merged["population"] > 0]
-    rate = merged["victims"] / merged["population"] * 1e5
+    return merged.assign(rate=merged["victims"] / merged["population"] * 1e5)
+
+
+def check_homicide_rate(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
+    merged = _homicide_rates(homicide, population)
+    rate = merged["rate"]
     bad = merged[(rate > MAX_HOMICIDE_RATE).fillna(False).astype(bool)]
     if bad.empty:
         return empty_findings()
@@ -151,17 +159,10 @@ def check_published_rate(homicide: LoadedTable, population: pd.DataFrame,
     uses UN WPP) and published rates are rounded, so a small gap is expected.
     """
     key = ["iso3", "year"]
-    typed = homicide.typed
-    total = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
-                  & (typed["mechanism"] == "_T")].dropna(subset=["victims"])
-    pop = population[population["sex"] == "_T"].dropna(subset=["population"])
-    rates = (total.assign(_index=total.index)[[*key, "victims", "_index"]]
-             .merge(pop[[*key, "population", "source"]].drop_duplicates(key), on=key)
-             .merge(published.loc[published["indicator"] == "homicide_rate",
-                                  [*key, "value", "source"]].dropna(subset=["value"]),
-                    on=key, suffixes=("_population", "_published")))
-    rates = rates[rates["population"] > 0]
-    rate = rates["victims"] / rates["population"] * 1e5
+    rates = _homicide_rates(homicide, population).merge(
+        published.loc[published["indicator"] == "homicide_rate", [*key, "value", "source"]]
+        .dropna(subset=["value"]), on=key, suffixes=("_population", "_published"))
+    rate = rates["rate"]
     difference = (rate - rates["value"]) / rates["value"] * 100
     bad = rates[(difference.abs() > tolerance_pct).fillna(False).astype(bool)]
     if bad.empty:

@@ -121,11 +121,14 @@ def validate_files(files: dict[str, Path], package: DataPackage) -> Report:
         _set_aside(table, structural)
     frames.append(check_consistency(loaded, population, origin))
     frames.append(check_mapping(loaded, references, package))
-    published = (loaded["published_indicators"].typed if "published_indicators" in loaded
-                 else load_table(package.tables["published_indicators"].path,
-                                 package.tables["published_indicators"]).typed)
-    catalogue = references["indicator_catalogue"].set_index("indicator")
-    tolerance = pd.to_numeric(catalogue["tolerance_pct"], errors="coerce").get("homicide_rate")
+    published, tolerance = None, None
+    if "homicide" in loaded:  # the cross-check compares homicide rates only
+        published = (loaded["published_indicators"].typed if "published_indicators" in loaded
+                     else load_table(package.tables["published_indicators"].path,
+                                     package.tables["published_indicators"]).typed)
+        catalogue = references["indicator_catalogue"].set_index("indicator")
+        tolerance = pd.to_numeric(catalogue["tolerance_pct"], errors="coerce").get(
+            "homicide_rate")
     frames.append(check_plausibility(loaded, population, published,
                                      None if pd.isna(tolerance) else float(tolerance)))
     findings = concat_findings(frames)

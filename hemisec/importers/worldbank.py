@@ -20,7 +20,7 @@ def _read(path: Path) -> pd.DataFrame:
     return frame.assign(_line=frame.index + 2)
 
 
-def _import(path: Path, package: DataPackage, name: str, table: str, iso3: str,
+def _import(path: Path, package: DataPackage, name: str, table: str, iso3: str, year: str,
             value: str, rows_of: Callable[[pd.DataFrame], pd.DataFrame],
             key: list[str]) -> ImportResult:
     frame = _read(path)
@@ -31,7 +31,7 @@ def _import(path: Path, package: DataPackage, name: str, table: str, iso3: str,
     rows, duplicate_reason = resolve_duplicates(rows, key, "_value")
     reason.update(duplicate_reason[duplicate_reason != ""])
     return ImportResult(name, {table: finish(rows, table, package)},
-                        report(name, path, frame, [iso3, frame.columns[2]], value, reason))
+                        report(name, path, frame, [iso3, year], value, reason))
 
 
 @source("wb-population", "World Bank total population (SP.POP.TOTL) CSV -> population")
@@ -40,7 +40,7 @@ def read_population(path: Path, package: DataPackage) -> ImportResult:
         return frame.assign(iso3=frame["Country Code"], year=frame["Year"], sex="_T",
                             population=frame["Value"], _value=frame["Value"],
                             source=POPULATION_SOURCE)
-    return _import(path, package, "wb-population", "population", "Country Code", "Value",
+    return _import(path, package, "wb-population", "population", "Country Code", "Year", "Value",
                    rows_of, ["iso3", "year", "sex"])
 
 
@@ -50,7 +50,7 @@ def read_homicide_rate(path: Path, package: DataPackage) -> ImportResult:
     def rows_of(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(indicator="homicide_rate", value=frame["rate_per_100k"],
                             _value=frame["rate_per_100k"], source=HOMICIDE_RATE_SOURCE)
-    return _import(path, package, "wb-homicide-rate", "published_indicators", "iso3",
+    return _import(path, package, "wb-homicide-rate", "published_indicators", "iso3", "year",
                    "rate_per_100k", rows_of, ["iso3", "year", "indicator", "source"])
 
 
