@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hemisec.build import build
+from hemisec.build.database import build
 from hemisec.paths import DEFAULT_DESCRIPTOR
 
 RUNS = 3

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from frictionless import Package
 
+from hemisec.checks.validate import validate
 from hemisec.package import DataPackage
 from hemisec.paths import REPO_ROOT
-from hemisec.validate import validate
 
 
 def build(folder: Path, package: DataPackage) -> Path:

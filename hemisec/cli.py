@@ -48,9 +48,9 @@ def validate(
 
     Exit status: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
-    from hemisec.inputs import UsageError
-    from hemisec.report import render_json, render_text
-    from hemisec.validate import validate as run_validation
+    from hemisec.checks.validate import validate as run_validation
+    from hemisec.publish.report import render_json, render_text
+    from hemisec.read.sources import UsageError
 
     try:
         report = run_validation(paths)
@@ -88,10 +88,10 @@ def build(
     Exit status: 0 built or already up to date, 1 the build failed (the inputs have errors,
     or a step failed; the previous database is left as it was), 2 could not start.
     """
-    from hemisec.build import BuildError, ValidationFailed
-    from hemisec.build import build as run_build
-    from hemisec.inputs import UsageError
-    from hemisec.report import render_text
+    from hemisec.build.database import BuildError, ValidationFailed
+    from hemisec.build.database import build as run_build
+    from hemisec.publish.report import render_text
+    from hemisec.read.sources import UsageError
 
     console = Console(highlight=False)
     try:
@@ -157,7 +157,7 @@ def docs(
 ) -> None:
     """Regenerate the README's sections on tables, code lists, checks, indicators and the
     database from the schemas (and the example queries' output, given --database)."""
-    from hemisec.docs import update_readme
+    from hemisec.publish.docs import update_readme
 
     if not readme.is_file():
         raise _fail(f"{readme}: no such file")
@@ -186,7 +186,7 @@ def import_(
     Every source row not imported is listed with its reason in OUT/not_imported/SOURCE.csv.
     """
     from hemisec.importers import REPORTS, run_import
-    from hemisec.inputs import UsageError
+    from hemisec.read.sources import UsageError
 
     console = Console(highlight=False)
     try:
@@ -215,7 +215,7 @@ def import_all(
     """Import every public file hemisec knows that FOLDER holds, in a fixed order."""
     from hemisec.importers import REPORTS
     from hemisec.importers import import_all as run_all
-    from hemisec.inputs import UsageError
+    from hemisec.read.sources import UsageError
 
     console = Console(highlight=False)
     try:
@@ -253,9 +253,9 @@ def mapping_check(
     package uses that no national category feeds. Exit status: 0 every national category
     is mapped, 1 some are not, 2 could not run.
     """
-    from hemisec.inputs import UsageError, resolve_paths
-    from hemisec.mapping import coverage
+    from hemisec.checks.mapping import coverage
     from hemisec.package import DataPackage
+    from hemisec.read.sources import UsageError, resolve_paths
 
     package = DataPackage.load()
     try:

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from hemisec.build import build
+from hemisec.build.database import build
+from hemisec.checks.validate import validate
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage
 from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT
-from hemisec.validate import validate
 
 REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" / "realdata"))
 IN_CI = bool(os.environ.get("CI"))

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from hemisec.build import BuildError, ValidationFailed, build
-from hemisec.docs import EXAMPLES, update_readme
+from hemisec.build.database import BuildError, ValidationFailed, build
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT, TRANSFORMS
+from hemisec.publish.docs import EXAMPLES, update_readme
 from tests.conftest import run_hemisec
 
 DATA = REPO_ROOT / "data"
@@ -257,7 +257,7 @@ def test_interrupted_build_leaves_previous_database(demo_db: Path, tmp_path: Pat
     def interrupt(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hemisec.build._wide_views", interrupt)
+    monkeypatch.setattr("hemisec.build.database._wide_views", interrupt)
     with pytest.raises(KeyboardInterrupt):
         run_build(DEFAULT_DESCRIPTOR, out, force=True)
     assert snapshot(out.parent) == before

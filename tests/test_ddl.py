@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from hemisec.ddl import load_tables
+from hemisec.build.ddl import load_tables
 from hemisec.package import DataPackage
 
 

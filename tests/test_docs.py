@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hemisec.docs import generated_sections, update_readme
 from hemisec.findings import CHECKS
 from hemisec.paths import REPO_ROOT
+from hemisec.publish.docs import generated_sections, update_readme
 
 
 def test_readme_is_up_to_date() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from frictionless import Package
 
+from hemisec.checks.validate import validate
 from hemisec.findings import CHECKS
 from hemisec.paths import REPO_ROOT
-from hemisec.validate import validate
 
 # line number (header = 1) -> (column, injected value); None: copy the line above (repeated key)
 INJECTED: dict[int, tuple[str, str] | None] = {

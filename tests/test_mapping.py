@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from hemisec.build import build
+from hemisec.build.database import build
 from tests.conftest import run_hemisec
 
 S = "Código Penal"
@@ -57,7 +57,7 @@ def test_each_kind_of_mapping_error_is_reported_exactly(check_findings) -> None:
 
 
 def test_unmapped_message_names_code_and_label(submission) -> None:
-    from hemisec.validate import validate
+    from hemisec.checks.validate import validate
 
     folder = submission({
         "iccs_correspondence": MAPPING,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from frictionless import Package
 
+from hemisec.checks.validate import validate
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import REPO_ROOT
-from hemisec.validate import validate
 
 OBSERVATIONS = ["population", "homicide", "firearms", "prison"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hemisec.validate import validate
+from hemisec.checks.validate import validate
 
 S = "Ministry of Security"
 

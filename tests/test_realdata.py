@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from hemisec.build import build
+from hemisec.build.database import build
+from hemisec.checks.validate import validate
 from hemisec.importers import import_all, run_import
 from hemisec.package import DataPackage
-from hemisec.validate import validate
 from tests.conftest import REALDATA
 
 pytestmark = pytest.mark.realdata

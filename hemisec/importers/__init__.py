@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from hemisec.findings import join_columns
-from hemisec.inputs import UsageError
 from hemisec.package import DataPackage, read_text_csv
+from hemisec.read.sources import UsageError
 
 MAPPINGS = Path(__file__).parent / "mappings"
 #: Columns of the report of rows not imported.

@@ -22,13 +22,13 @@ import duckdb
 from rich.console import Console
 
 from hemisec import __version__
-from hemisec.ddl import create_table, load_tables, quote_identifier, quote_literal
-from hemisec.inputs import UsageError, display_path, resolve_paths
+from hemisec.build.ddl import create_table, load_tables, quote_identifier, quote_literal
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
-from hemisec.paths import DEFAULT_OUT, REPO_ROOT, TRANSFORMS
+from hemisec.paths import DEFAULT_OUT, TRANSFORMS
+from hemisec.read.sources import UsageError, display_path, resolve_paths
 
 #: The code whose changes change the database, so a rebuild is due when it changes.
-CODE = REPO_ROOT / "hemisec"
+CODE = Path(__file__).resolve().parent.parent
 #: Derived tables the transforms fill; the build creates them from schemas/build first.
 TRANSFORM_OUTPUTS = ("iccs_counts", "indicators", "regional_indicators")
 STEPS = 6
@@ -109,7 +109,7 @@ def _inputs(files: dict[str, Path], package: DataPackage,
 
 
 def _fingerprint(input_hashes: dict[str, str]) -> str:
-    code = {p.name: _sha256(p) for p in sorted(CODE.glob("*.py"))}
+    code = {p.relative_to(CODE).as_posix(): _sha256(p) for p in sorted(CODE.rglob("*.py"))}
     text = json.dumps([__version__, sorted(input_hashes.items()), sorted(code.items())])
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -293,8 +293,8 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                       f"built; nothing to do ({seconds:.1f} s). Use --force to rebuild.")
         return BuildResult(out, True, seconds, export_paths)
 
+    from hemisec.checks.validate import validate_files
     from hemisec.findings import FINDING_COLUMNS
-    from hemisec.validate import validate_files
 
     with _step(console, 1, "validate") as step:
         report = validate_files(files, package)

@@ -21,7 +21,7 @@ from hemisec.findings import (
     register,
 )
 from hemisec.package import FieldSpec, TableSpec
-from hemisec.tables import FIRST_DATA_LINE, LoadedTable, line_numbers, parse_field
+from hemisec.read.tables import FIRST_DATA_LINE, LoadedTable, line_numbers, parse_field
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",

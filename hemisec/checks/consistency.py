@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hemisec.findings import Check, concat_findings, empty_findings, make_findings, register
-from hemisec.tables import LoadedTable, line_numbers
+from hemisec.read.tables import LoadedTable, line_numbers
 
 
 @dataclass(frozen=True)

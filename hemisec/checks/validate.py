@@ -1,7 +1,7 @@
 """Validate a table, a national submission folder or a datapackage.json.
 
 Finds every problem at once: file-level, structural (pandera, from the Table
-Schemas), consistency and plausibility. Raises `UsageError` (hemisec.inputs) only
+Schemas), consistency and plausibility. Raises `UsageError` (hemisec.read.sources) only
 when it cannot run at all (a path that does not exist, a table it does not know).
 """
 
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from hemisec.consistency import check_consistency
+from hemisec.checks.consistency import check_consistency
+from hemisec.checks.mapping import check_mapping
+from hemisec.checks.plausibility import check_plausibility
+from hemisec.checks.structural import DUPLICATE_KEY, check_structure
 from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
-from hemisec.inputs import display_path, resolve_paths
-from hemisec.mapping import check_mapping
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
-from hemisec.plausibility import check_plausibility
-from hemisec.structural import DUPLICATE_KEY, check_structure
-from hemisec.tables import FIRST_DATA_LINE, LoadedTable, load_table
+from hemisec.read.sources import display_path, resolve_paths
+from hemisec.read.tables import FIRST_DATA_LINE, LoadedTable, load_table
 
 
 @dataclass

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from hemisec.findings import concat_findings, empty_findings, make_findings, register
-from hemisec.inputs import UsageError
 from hemisec.package import DataPackage, read_text_csv
-from hemisec.tables import LoadedTable, line_numbers
+from hemisec.read.sources import UsageError
+from hemisec.read.tables import LoadedTable, line_numbers
 
 OFFENCES = "national_offences"
 CORRESPONDENCE = "iccs_correspondence"

@@ -14,7 +14,7 @@ from hemisec.findings import (
     make_findings,
     register,
 )
-from hemisec.tables import LoadedTable, line_numbers
+from hemisec.read.tables import LoadedTable, line_numbers
 
 #: No country has recorded a national homicide rate near this; above it, a count or a
 #: population is almost surely wrong (e.g. a count in the wrong unit).

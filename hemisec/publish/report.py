@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hemisec.validate import Report
+from hemisec.checks.validate import Report
 
 
 def render_json(report: Report) -> str:

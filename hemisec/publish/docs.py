@@ -14,10 +14,11 @@ import duckdb
 import pandas as pd
 
 # Importing the check modules registers their checks.
-from hemisec import consistency, mapping, plausibility, structural, tables  # noqa: F401
+from hemisec.checks import consistency, mapping, plausibility, structural  # noqa: F401
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage, TableSpec
 from hemisec.paths import REPO_ROOT
+from hemisec.read import tables  # noqa: F401
 
 #: Example queries for researchers, shown in the README with their output on the demo.
 EXAMPLES = REPO_ROOT / "examples"

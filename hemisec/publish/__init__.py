@@ -1,0 +1,2 @@
+"""What hemisec writes for people: validation reports, the README's generated sections,
+the Excel template."""
