@@ -33,27 +33,59 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_CANNOT_RUN)
 
 
+# How delimited files were written, when detection gets it wrong; shared by every command
+# that reads a submission.
+EncodingOption = Annotated[str | None, typer.Option(
+    "--encoding", help="Encoding of CSV files, e.g. utf-8, cp1252 (Windows-1252), latin-1, "
+                       "utf-16 [default: detected]", show_default=False)]
+DelimiterOption = Annotated[str | None, typer.Option(
+    "--delimiter", help="Delimiter of CSV files: ',', ';', 'tab' or '|' [default: detected "
+                        "from the header]", show_default=False)]
+DecimalOption = Annotated[str | None, typer.Option(
+    "--decimal", help="Decimal mark of number cells: '.' or ',' [default: ',' in "
+                      "';'-separated files, else '.']", show_default=False)]
+
+
+def _read_options(encoding: str | None, delimiter: str | None, decimal: str | None) -> object:
+    from hemisec.read.dialect import ReadOptions
+
+    if delimiter in ("tab", "\\t", "TAB"):
+        delimiter = "\t"
+    try:
+        return ReadOptions(encoding, delimiter, decimal)
+    except LookupError:
+        raise _fail(f"--encoding {encoding}: not an encoding Python knows (try utf-8, cp1252, "
+                    "latin-1 or utf-16)") from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(
-        help="A table's CSV (named after the table, e.g. homicide.csv), a folder of them "
-             "(a national submission) or a datapackage.json.", show_default=False)],
+        help="A table's file named after the table (homicide.csv, homicide.xlsx), a workbook "
+             "with a sheet per table, a folder of them (a national submission) or a "
+             "datapackage.json.", show_default=False)],
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     max_per_check: Annotated[int, typer.Option(
         min=0, help="Occurrences listed per check in text output (0 = all). "
                     "Counts always cover every finding.")] = 20,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
 ) -> None:
     """Check tables against the package's schemas and rules; list every problem.
 
     Exit status: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
     from hemisec.checks.validate import validate as run_validation
+    from hemisec.errors import UsageError
     from hemisec.publish.report import render_json, render_text
-    from hemisec.read.sources import UsageError
 
+    options = _read_options(encoding, delimiter, decimal)
     try:
-        report = run_validation(paths)
+        report = run_validation(paths, options=options)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     if output_format is OutputFormat.json:
@@ -66,8 +98,9 @@ def validate(
 @app.command()
 def build(
     data: Annotated[Path, typer.Option(
-        help="The tables to build from: a datapackage.json or a folder of CSVs named after "
-             "the tables (reference tables it lacks come from the package).")]
+        help="The tables to build from: a datapackage.json, a folder of CSVs or workbooks "
+             "named after the tables, or one workbook with a sheet per table (reference "
+             "tables it lacks come from the package).")]
     = DEFAULT_DESCRIPTOR,
     out: Annotated[Path, typer.Option(help="The DuckDB file to write.")] = DEFAULT_OUT,
     exports: Annotated[Path | None, typer.Option(
@@ -82,6 +115,9 @@ def build(
         help="Build even when parts do not add up to totals (consistency errors, as public "
              "sources have); they are kept in validation_findings. Other errors still stop "
              "the build.")] = False,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
 ) -> None:
     """Validate the tables and build the DuckDB database of indicators.
 
@@ -90,8 +126,8 @@ def build(
     """
     from hemisec.build.database import BuildError, ValidationFailed
     from hemisec.build.database import build as run_build
+    from hemisec.errors import UsageError
     from hemisec.publish.report import render_text
-    from hemisec.read.sources import UsageError
 
     console = Console(highlight=False)
     try:
@@ -185,8 +221,8 @@ def import_(
 
     Every source row not imported is listed with its reason in OUT/not_imported/SOURCE.csv.
     """
+    from hemisec.errors import UsageError
     from hemisec.importers import REPORTS, run_import
-    from hemisec.read.sources import UsageError
 
     console = Console(highlight=False)
     try:
@@ -213,9 +249,9 @@ def import_all(
     = Path("build/realdata"),
 ) -> None:
     """Import every public file hemisec knows that FOLDER holds, in a fixed order."""
+    from hemisec.errors import UsageError
     from hemisec.importers import REPORTS
     from hemisec.importers import import_all as run_all
-    from hemisec.read.sources import UsageError
 
     console = Console(highlight=False)
     try:
@@ -241,11 +277,15 @@ def mapping_check(
     iso3: Annotated[str, typer.Argument(help="The country's ISO3 code, e.g. MEX.",
                                         show_default=False)],
     data: Annotated[Path, typer.Option(
-        help="A datapackage.json or a folder with iccs_correspondence.csv and/or "
-             "national_offences.csv (the package's own tables fill in what it lacks).")]
+        help="A datapackage.json, a workbook, or a folder with iccs_correspondence and/or "
+             "national_offences (.csv or .xlsx; the package's own tables fill in what it "
+             "lacks).")]
     = DEFAULT_DESCRIPTOR,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
 ) -> None:
     """Report how a country's national offence categories map to the ICCS.
 
@@ -254,12 +294,15 @@ def mapping_check(
     is mapped, 1 some are not, 2 could not run.
     """
     from hemisec.checks.mapping import coverage
+    from hemisec.errors import UsageError
     from hemisec.package import DataPackage
-    from hemisec.read.sources import UsageError, resolve_paths
+    from hemisec.read.sources import resolve_submission
 
+    options = _read_options(encoding, delimiter, decimal)
     package = DataPackage.load()
     try:
-        result = coverage(iso3.upper(), resolve_paths([data], package), package)
+        sources = resolve_submission([data], package).sources
+        result = coverage(iso3.upper(), sources, package, options)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     if output_format is OutputFormat.json:

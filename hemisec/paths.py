@@ -17,3 +17,11 @@ BUILD_SCHEMAS = Path("schemas") / "build"
 TRANSFORMS = REPO_ROOT / "transforms"
 #: The database `make build` writes, relative to where it runs.
 DEFAULT_OUT = Path("build") / "hemisec.duckdb"
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to where they are, when it is below."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

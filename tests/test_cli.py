@@ -50,7 +50,7 @@ def test_warnings_alone_exit_0(submission) -> None:
 
 @pytest.mark.parametrize("args, expected", [
     (["no/such/file.csv"], "no such file or folder"),
-    (["README.md"], "give a .csv table"),
+    (["README.md"], "give a .csv or .xlsx table"),
 ])
 def test_cannot_run_exits_2_without_traceback(args: list[str], expected: str) -> None:
     result = hemisec("validate", *args)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from hemisec.build.ddl import load_tables
+from hemisec.build.ddl import load_frames
+from hemisec.checks.validate import package_table
 from hemisec.package import DataPackage
 
 
 @pytest.fixture(scope="module")
 def con(package: DataPackage) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    load_tables(connection, package, {n: s.path for n, s in package.tables.items()})
+    frames = {n: package_table(package, n).typed for n in package.tables}
+    load_frames(connection, package, frames)
     return connection
 
 

@@ -72,14 +72,16 @@ def test_blank_row_is_one_finding(check_findings) -> None:
     assert found == [("blank-row", "population", 3, None), ("blank-row", "population", 4, None)]
 
 
-def test_file_that_is_not_utf8(submission) -> None:
+def test_file_that_is_not_utf8_is_read_as_windows_1252_and_said(submission) -> None:
     folder = submission({"homicide": []})
     (folder / "homicide.csv").write_bytes(
         "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note\n"
         "MEX,2020,0101,_T,_T,5,A,Secretaría,\n".encode("latin-1"))
-    findings = validate([folder]).to_dict()["findings"]
-    assert [(f["check"], f["severity"]) for f in findings] == [("file-unreadable", "error")]
-    assert "UTF-8" in findings[0]["message"]
+    report = validate([folder])
+    assert report.findings.empty
+    assert report.loaded["homicide"].text.at[2, "source"] == "Secretaría"
+    (notice,) = [n for n in report.notices if "homicide.csv" in n]
+    assert "Windows-1252" in notice and "--encoding" in notice
 
 
 def test_submitted_reference_table_replaces_the_package_one(check_findings) -> None:
@@ -96,8 +98,9 @@ def test_unique_column_in_a_reference_table(check_findings) -> None:
     assert found == [("duplicate-value", "countries", 3, "m49")]
 
 
-def test_ragged_row_is_reported_not_raised(submission) -> None:
-    folder = submission({"population": ["MEX,2020,_T,126000000,x", "CAN,2020,_T,1,x,extra"]})
-    (finding,) = validate([folder]).to_dict()["findings"]
-    assert finding["check"] == "file-unreadable"
-    assert "line 3" in finding["message"]
+def test_ragged_rows_are_findings_on_their_row(submission) -> None:
+    folder = submission({"population": ["MEX,2020,_T,126000000,x", "CAN,2020,_T,1,x,extra",
+                                        "USA,2020,_T,1"]})
+    findings = validate([folder]).to_dict()["findings"]
+    assert [(f["check"], f["row"], f["field"], f["value"]) for f in findings] == [
+        ("extra-cell", 3, "cell 6", "extra"), ("missing-cell", 4, "source", None)]

@@ -22,10 +22,12 @@ import duckdb
 from rich.console import Console
 
 from hemisec import __version__
-from hemisec.build.ddl import create_table, load_tables, quote_identifier, quote_literal
+from hemisec.build.ddl import create_table, load_frames, quote_identifier, quote_literal
+from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
-from hemisec.paths import DEFAULT_OUT, TRANSFORMS
-from hemisec.read.sources import UsageError, display_path, resolve_paths
+from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path
+from hemisec.read.dialect import ReadOptions
+from hemisec.read.sources import Submission, TableSource, resolve_submission
 
 #: The code whose changes change the database, so a rebuild is due when it changes.
 CODE = Path(__file__).resolve().parent.parent
@@ -91,19 +93,20 @@ def _label(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
-def table_files(data: Path, package: DataPackage) -> dict[str, Path]:
-    """The file of each table to build from: what `data` holds, and for reference tables
+def table_sources(data: Path, package: DataPackage) -> Submission:
+    """Where each table to build from is: what `data` holds, and for reference tables
     it does not hold, the package's own."""
-    files = resolve_paths([data], package)
+    submission = resolve_submission([data], package)
     for name in package.reference_tables:
-        files.setdefault(name, package.tables[name].path)
-    return files
+        if name not in submission.sources:
+            submission.sources[name] = TableSource(name, package.tables[name].path)
+    return submission
 
 
-def _inputs(files: dict[str, Path], package: DataPackage,
+def _inputs(sources: dict[str, TableSource], package: DataPackage,
             sql_files: list[Path]) -> dict[str, Path]:
     """Every file the database is made from, by its label in build_info."""
-    paths = [*files.values(), package.descriptor_path,
+    paths = [*(s.path for s in sources.values()), package.descriptor_path,
              *sorted((package.root / "schemas").rglob("*.json")), *sql_files]
     return {_label(p, package.root): p for p in paths}
 
@@ -266,8 +269,10 @@ def _tolerated(report: object, accept_inconsistent: bool) -> bool:
 
 def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
           transforms: Path = TRANSFORMS, force: bool = False,
-          console: Console | None = None, accept_inconsistent: bool = False) -> BuildResult:
-    """Build `out` from the tables in `data` (a datapackage.json or a folder of CSVs).
+          console: Console | None = None, accept_inconsistent: bool = False,
+          options: ReadOptions | None = None) -> BuildResult:
+    """Build `out` from the tables in `data` (a datapackage.json, a folder of CSVs or
+    workbooks, or one workbook), read as `hemisec validate` reads them.
 
     With `accept_inconsistent`, consistency errors (parts that do not add up, as real
     sources have) do not stop the build; they are kept in validation_findings.
@@ -279,13 +284,18 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         raise UsageError(f"{transforms}: no transforms (*.sql) to run")
     if out.is_dir():
         raise UsageError(f"{out}: is a folder; give the database file to write")
-    files = table_files(data, package)
+    options = options or ReadOptions()
+    submission = table_sources(data, package)
+    sources = submission.sources
     exports = exports or out.parent
     export_paths = [exports / "indicators.csv", exports / "indicators.parquet"]
 
-    inputs = _inputs(files, package, sql_files)
+    inputs = _inputs(sources, package, sql_files)
     hashes = {label: _sha256(path) for label, path in inputs.items()}
-    fingerprint = _fingerprint({**hashes, "accept_inconsistent": str(accept_inconsistent)})
+    fingerprint = _fingerprint({**hashes, "accept_inconsistent": str(accept_inconsistent),
+                                "read_options": repr(options),
+                                "sheets": repr(sorted((s.table, s.sheet or "")
+                                                      for s in sources.values()))})
     if (not force and all(p.is_file() for p in export_paths)
             and _recorded_fingerprint(out) == fingerprint):
         seconds = time.perf_counter() - started
@@ -293,12 +303,12 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                       f"built; nothing to do ({seconds:.1f} s). Use --force to rebuild.")
         return BuildResult(out, True, seconds, export_paths)
 
-    from hemisec.checks.validate import validate_files
+    from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS
 
     with _step(console, 1, "validate") as step:
-        report = validate_files(files, package)
-        step.detail = (f"{len(files)} tables, {report.errors:,} errors, "
+        report = validate_sources(sources, package, options, submission.notices)
+        step.detail = (f"{len(sources)} tables, {report.errors:,} errors, "
                        f"{report.warnings:,} warnings")
     if not _tolerated(report, accept_inconsistent):
         raise ValidationFailed(report)
@@ -317,8 +327,9 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         con = duckdb.connect(str(temporary))
         try:
             with _step(console, 2, "load") as step:
-                loaded = load_tables(con, package, files)
-                missing = [n for n in package.observation_tables if n not in files]
+                # Exactly the typed values the checks saw, by column name.
+                loaded = load_frames(con, package, {n: t.typed for n, t in report.loaded.items()})
+                missing = [n for n in package.observation_tables if n not in sources]
                 for name in missing:  # an absent table builds empty, and is said to be absent
                     create_table(con, package.tables[name], package)
                 step.detail = f"{sum(loaded.values()):,} rows into {len(loaded)} tables" + (

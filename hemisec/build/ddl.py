@@ -6,9 +6,8 @@ key and COMMENT comes from the schema, so the database says what the package say
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
+import pandas as pd
 
 from hemisec.package import DataPackage, FieldSpec, TableSpec
 
@@ -76,21 +75,25 @@ def create_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, package: DataP
         con.execute(statement)
 
 
-def load_tables(con: duckdb.DuckDBPyConnection, package: DataPackage,
-                files: dict[str, Path]) -> dict[str, int]:
-    """Create each table from its schema and load its CSV; return rows loaded per table.
+def load_frames(con: duckdb.DuckDBPyConnection, package: DataPackage,
+                frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Create each table from its schema and insert its typed frame, column by name;
+    return the rows loaded per table.
 
-    The CSV is read with the schema's column types and missing-value markers, never
-    with DuckDB's type sniffer (codes keep their leading zeros).
+    The frames are what the validator parsed (hemisec.read.tables), so the database
+    holds exactly the values that were checked: codes keep their leading zeros, and no
+    cell is typed twice by two readers.
     """
     counts = {}
-    for name in package.reference_first(list(files)):
+    for name in package.reference_first(list(frames)):
         spec = package.tables[name]
         create_table(con, spec, package)
-        columns = {f.name: DUCKDB_TYPES[f.type] for f in spec.fields}
-        con.execute(
-            f"INSERT INTO {quote_identifier(name)} SELECT * FROM read_csv(?, header = true, "
-            "columns = ?, nullstr = ?, auto_detect = false)",
-            [str(files[name]), columns, list(spec.missing_values)])
-        counts[name] = con.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchone()[0]
+        frame = frames[name][spec.field_names].reset_index(drop=True)
+        con.register("hemisec_frame", frame)
+        try:
+            con.execute(f"INSERT INTO {quote_identifier(name)} BY NAME "
+                        "SELECT * FROM hemisec_frame")
+        finally:
+            con.unregister("hemisec_frame")
+        counts[name] = len(frame)
     return counts

@@ -8,14 +8,14 @@ the structural checks enforce.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from hemisec.errors import UsageError
 from hemisec.findings import concat_findings, empty_findings, make_findings, register
-from hemisec.package import DataPackage, read_text_csv
-from hemisec.read.sources import UsageError
-from hemisec.read.tables import LoadedTable, line_numbers
+from hemisec.package import DataPackage
+from hemisec.read.dialect import ReadOptions
+from hemisec.read.sources import TableSource
+from hemisec.read.tables import LoadedTable, line_numbers, load_table
 
 OFFENCES = "national_offences"
 CORRESPONDENCE = "iccs_correspondence"
@@ -76,7 +76,8 @@ def check_mapping(tables: dict[str, LoadedTable], references: dict[str, pd.DataF
     return concat_findings(frames) if frames else empty_findings()
 
 
-def coverage(iso3: str, files: dict[str, Path], package: DataPackage) -> dict[str, object]:
+def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
+             options: ReadOptions | None = None) -> dict[str, object]:
     """How completely a country's national categories map to the ICCS."""
     countries = package.reference_frames["countries"]
     if iso3 not in set(countries["iso3"]):
@@ -85,13 +86,19 @@ def coverage(iso3: str, files: dict[str, Path], package: DataPackage) -> dict[st
 
     def read(name: str) -> pd.DataFrame:
         spec = package.tables[name]
-        return read_text_csv(files.get(name, spec.path), spec.missing_values)
+        table = load_table(sources.get(name, TableSource(name, spec.path)), spec, options)
+        errors = table.findings[table.findings["severity"] == "error"]
+        if len(errors):  # a table that does not read as its schema cannot be reported on
+            first = errors.iloc[0]
+            raise UsageError(f"{table.file}: {first['message']} ({len(errors):,} problem(s) "
+                             f"reading {name}); run `hemisec validate` on it to see them all")
+        return table.text
 
     correspondence = read(CORRESPONDENCE)
     correspondence = correspondence[correspondence["iso3"] == iso3]
     iccs = read("iccs")
     unmapped = pd.DataFrame(columns=["national_code", "national_label", "rows"])
-    if OFFENCES in files:
+    if OFFENCES in sources:
         offences = read(OFFENCES)
         offences = offences[offences["iso3"] == iso3]
         missing = offences[_unmapped_rows(offences, correspondence, package)]

@@ -7,6 +7,7 @@ the text of the file, so the report can quote each bad cell as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -21,7 +22,7 @@ from hemisec.findings import (
     register,
 )
 from hemisec.package import FieldSpec, TableSpec
-from hemisec.read.tables import FIRST_DATA_LINE, LoadedTable, line_numbers, parse_field
+from hemisec.read.tables import LoadedTable, line_numbers, parse_field
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
@@ -48,12 +49,15 @@ DUPLICATE_VALUE = register(
     "Make the value unique or delete the repeated row.")
 
 _TYPE_NAMES = {"integer": "a whole number", "number": "a number"}
+#: Thousands separators spreadsheets write: point, comma, apostrophe, spaces (incl. no-break).
+_GROUP_MARKS = r"[.,'\u2019 \u00a0\u202f]"
+_GROUPED = r"[+-]?[0-9]{1,3}(?:" + _GROUP_MARKS + r"[0-9]{3})+"
 
 
-def _range_check(field: FieldSpec) -> Callable[[pd.Series], pd.Series]:
+def _range_check(field: FieldSpec, decimal: str) -> Callable[[pd.Series], pd.Series]:
     """Cells that do not parse pass here: they are type errors, not range errors."""
     def within(values: pd.Series) -> pd.Series:
-        parsed = parse_field(values, field)
+        parsed = parse_field(values, field, decimal)
         ok = pd.Series(True, index=values.index)
         if field.minimum is not None:
             ok &= ~(parsed < field.minimum).fillna(False).astype(bool)
@@ -63,14 +67,16 @@ def _range_check(field: FieldSpec) -> Callable[[pd.Series], pd.Series]:
     return within
 
 
-def column_checks(field: FieldSpec, code_lists: dict[str, pd.Series]) -> list[pa.Check]:
-    """The pandera checks one field's schema entry implies."""
+def column_checks(field: FieldSpec, code_lists: dict[str, pd.Series],
+                  decimal: str = ".") -> list[pa.Check]:
+    """The pandera checks one field's schema entry implies (numbers in the file's
+    decimal mark)."""
     checks: list[pa.Check] = []
     if field.type != "string":
-        checks.append(pa.Check(lambda s, f=field: parse_field(s, f).notna(),
+        checks.append(pa.Check(lambda s, f=field: parse_field(s, f, decimal).notna(),
                                name=TYPE_ERROR.id))
     if field.minimum is not None or field.maximum is not None:
-        checks.append(pa.Check(_range_check(field), name=OUT_OF_RANGE.id))
+        checks.append(pa.Check(_range_check(field, decimal), name=OUT_OF_RANGE.id))
     if field.pattern is not None:
         checks.append(pa.Check(
             lambda s, p=field.pattern: s.astype("string").str.fullmatch(p).fillna(False)
@@ -84,8 +90,29 @@ def column_checks(field: FieldSpec, code_lists: dict[str, pd.Series]) -> list[pa
     return checks
 
 
+def _code_lists(spec: TableSpec, field: FieldSpec, references: dict[str, pd.DataFrame],
+                text: pd.DataFrame) -> dict[str, pd.Series]:
+    """The codes a field's foreign keys allow, by the table they come from."""
+    return {
+        fk.resource or spec.name:
+            (references[fk.resource] if fk.resource else text)[fk.reference_field].dropna()
+        for fk in spec.foreign_keys if fk.field == field.name
+    }
+
+
+def _passes(check_id: str, detail: str, field: FieldSpec,
+            code_lists: dict[str, pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """Whether values would pass the code check that failed (to test a repaired value)."""
+    if check_id == PATTERN_MISMATCH.id and field.pattern is not None:
+        return lambda s: s.str.fullmatch(field.pattern).fillna(False).astype(bool)
+    if detail == "enum" and field.enum is not None:
+        return lambda s: s.isin(field.enum)
+    codes = code_lists.get(detail, pd.Series(dtype="object"))
+    return lambda s: s.isin(codes)
+
+
 def pandera_schema(spec: TableSpec, references: dict[str, pd.DataFrame],
-                   text: pd.DataFrame) -> pa.DataFrameSchema:
+                   text: pd.DataFrame, decimal: str = ".") -> pa.DataFrameSchema:
     """Generate the pandera schema of `spec` for the columns present in `text`.
 
     A foreign key's allowed codes come from the referenced table, or from `text`
@@ -96,14 +123,11 @@ def pandera_schema(spec: TableSpec, references: dict[str, pd.DataFrame],
     for field in spec.fields:
         if field.name not in present:
             continue
-        code_lists = {
-            fk.resource or spec.name:
-                (references[fk.resource] if fk.resource else text)[fk.reference_field].dropna()
-            for fk in spec.foreign_keys if fk.field == field.name
-        }
+        code_lists = _code_lists(spec, field, references, text)
         columns[field.name] = pa.Column(
             None, nullable=not field.required, unique=field.unique,
-            report_duplicates="exclude_first", checks=column_checks(field, code_lists),
+            report_duplicates="exclude_first",
+            checks=column_checks(field, code_lists, decimal),
             required=False)
     key = [k for k in spec.primary_key if k in present]
     return pa.DataFrameSchema(
@@ -111,10 +135,40 @@ def pandera_schema(spec: TableSpec, references: dict[str, pd.DataFrame],
         report_duplicates="exclude_first", name=spec.name)
 
 
-def _messages(check: str, field: FieldSpec | None, values: pd.Series, detail: str) -> pd.Series:
+def _type_message(quoted: pd.Series, values: pd.Series, field: FieldSpec,
+                  decimal: str) -> pd.Series:
+    """Say why a number did not read: a thousands separator, the other decimal mark."""
+    text = values.astype("string").str.strip()
+    message = quoted + f" is not {_TYPE_NAMES.get(field.type, field.type)}"
+    grouped = text.str.fullmatch(_GROUPED).fillna(False).astype(bool)
+    digits_only = text.str.replace(_GROUP_MARKS, "", regex=True)
+    message = message.where(~grouped, message + ": it looks like " + digits_only
+                            + " written with a thousands separator; write digits only")
+    if field.type == "number":
+        other = "," if decimal == "." else "."
+        wrong_mark = (text.str.fullmatch(r"[+-]?[0-9]+" + re.escape(other) + r"[0-9]+")
+                      .fillna(False).astype(bool) & ~grouped)
+        mark = "a decimal point" if decimal == "." else "a decimal comma"
+        message = message.where(~wrong_mark, message + f": this file is read with {mark} "
+                                "(give --decimal if that is wrong)")
+    return message
+
+
+def leading_zero_hint(values: pd.Series, valid: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Where a code typed into a spreadsheet lost its leading zero ('101' for '0101'),
+    the text to add to the message; "" elsewhere."""
+    text = values.astype("string").fillna("")
+    padded = "0" + text
+    restored = text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool) & valid(padded)
+    return ("; a spreadsheet drops the leading zero of a code typed as a number: write '"
+            + padded + "' and format the column as Text").where(restored, "")
+
+
+def _messages(check: str, field: FieldSpec | None, values: pd.Series, detail: str,
+              decimal: str = ".") -> pd.Series:
     quoted = "'" + values.astype("string").fillna("") + "'"
     if check == TYPE_ERROR.id and field is not None:
-        return quoted + f" is not {_TYPE_NAMES.get(field.type, field.type)}"
+        return _type_message(quoted, values, field, decimal)
     if check == MISSING_VALUE.id:
         return pd.Series("this column is required; the cell is empty", index=values.index)
     if check == OUT_OF_RANGE.id and field is not None:
@@ -143,7 +197,7 @@ def _key_findings(loaded: LoadedTable, index: pd.Index) -> pd.DataFrame:
                  .pipe(lambda g: g.index.to_series().groupby(g.values).transform("min")))
     rows = pd.Index(index.unique())
     values = join_columns(text.loc[rows, key], " / ")
-    first = first_row.loc[rows] + FIRST_DATA_LINE
+    first = first_row.loc[rows]
     return make_findings(
         DUPLICATE_KEY, resource=spec.name, file=loaded.file,
         row=line_numbers(rows), field=", ".join(key), value=values,
@@ -155,7 +209,7 @@ def check_structure(loaded: LoadedTable, references: dict[str, pd.DataFrame]) ->
     spec, text = loaded.spec, loaded.text
     if text.empty:
         return empty_findings()
-    schema = pandera_schema(spec, references, text)
+    schema = pandera_schema(spec, references, text, loaded.decimal)
     try:
         schema.validate(text[[c for c in text.columns if c in spec.field_names]], lazy=True)
         return empty_findings()
@@ -178,11 +232,16 @@ def check_structure(loaded: LoadedTable, references: dict[str, pd.DataFrame]) ->
         field = spec.field(str(column))
         index = pd.Index(group["index"])
         values = text.loc[index, column]
+        message = _messages(check_id, field, values, detail, loaded.decimal)
+        if check_id in (PATTERN_MISMATCH.id, NOT_IN_CODE_LIST.id):
+            code_lists = _code_lists(spec, field, references, text)
+            message = message + leading_zero_hint(
+                values, _passes(check_id, detail, field, code_lists))
         frames.append(make_findings(
             check, resource=spec.name, file=loaded.file,
             row=line_numbers(index), field=str(column),
             value=values.astype("object").where(values.notna(), None),
-            message=_messages(check_id, field, values, detail)))
+            message=message))
     findings = concat_findings(frames)
     return findings.sort_values(["row", "field"], kind="stable", ignore_index=True)
 

@@ -15,11 +15,12 @@ import pandas as pd
 from hemisec.checks.consistency import check_consistency
 from hemisec.checks.mapping import check_mapping
 from hemisec.checks.plausibility import check_plausibility
-from hemisec.checks.structural import DUPLICATE_KEY, check_structure
+from hemisec.checks.structural import DUPLICATE_KEY, MISSING_VALUE, check_structure
 from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
-from hemisec.read.sources import display_path, resolve_paths
-from hemisec.read.tables import FIRST_DATA_LINE, LoadedTable, load_table
+from hemisec.read.dialect import ReadOptions
+from hemisec.read.sources import TableSource, resolve_submission
+from hemisec.read.tables import MISSING_CELL, LoadedTable, load_table
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Report:
     findings: pd.DataFrame
     tables: list[dict[str, object]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    #: The tables as read: what the build loads, so it loads exactly what was validated.
+    loaded: dict[str, LoadedTable] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> int:
@@ -78,32 +81,52 @@ def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
     consistency and plausibility checks do not report the same problem again."""
     for column, group in structural.groupby("field"):  # a loop over columns, not rows
         if column in table.typed.columns:
-            table.typed.loc[pd.Index(group["row"].astype(int) - FIRST_DATA_LINE), column] = pd.NA
+            table.typed.loc[pd.Index(group["row"].astype(int)), column] = pd.NA
     repeated = structural.loc[structural["check"] == DUPLICATE_KEY.id, "row"]
-    table.typed = table.typed.drop(index=pd.Index(repeated.astype(int) - FIRST_DATA_LINE))
+    table.typed = table.typed.drop(index=pd.Index(repeated.astype(int)))
 
 
-def validate(paths: list[Path], package: DataPackage | None = None) -> Report:
-    """Validate the tables found in `paths` (CSV files, folders, a datapackage.json)."""
+def _once(findings: pd.DataFrame) -> pd.DataFrame:
+    """One problem, one finding: a cell breaking one rule in several ways (enum and code
+    list), and the empty cells of a row that is short of cells, are reported once."""
+    findings = findings.drop_duplicates(["check", "file", "row", "field"], ignore_index=True)
+    short = findings.loc[findings["check"] == MISSING_CELL.id, ["file", "row"]]
+    in_short_row = pd.MultiIndex.from_frame(findings[["file", "row"]]).isin(
+        pd.MultiIndex.from_frame(short))
+    return findings[~(in_short_row & (findings["check"] == MISSING_VALUE.id))]
+
+
+def validate(paths: list[Path], package: DataPackage | None = None,
+             options: ReadOptions | None = None) -> Report:
+    """Validate the tables found in `paths` (CSV files, workbooks, folders, a
+    datapackage.json)."""
     package = package or DataPackage.load()
-    return validate_files(resolve_paths(paths, package), package)
+    submission = resolve_submission(paths, package)
+    return validate_sources(submission.sources, package, options, submission.notices)
 
 
-def validate_files(files: dict[str, Path], package: DataPackage) -> Report:
-    """Validate the given file of each table."""
+def package_table(package: DataPackage, name: str) -> LoadedTable:
+    """One of the package's own tables, read like a submitted one."""
+    spec = package.tables[name]
+    return load_table(TableSource(name, spec.path), spec)
+
+
+def validate_sources(sources: dict[str, TableSource], package: DataPackage,
+                     options: ReadOptions | None = None,
+                     notices: list[str] | None = None) -> Report:
+    """Validate the given file or sheet of each table."""
     # Reference tables first: the submission's own, where given, are what its codes point to.
-    loaded = {name: load_table(files[name], package.tables[name], display_path(files[name]))
-              for name in package.reference_first(list(files))}
+    loaded = {name: load_table(sources[name], package.tables[name], options)
+              for name in package.reference_first(list(sources))}
     references = dict(package.reference_frames)
     references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})
 
-    notices: list[str] = []
+    notices = [*(notices or []), *(n for t in loaded.values() for n in t.notices)]
     if "population" in loaded:
         population = loaded["population"].typed
         origin = f"the submitted population table ({loaded['population'].file})"
     else:
-        spec = package.tables["population"]
-        population = load_table(spec.path, spec).typed
+        population = package_table(package, "population").typed
         origin = "the package's population table"
         if any(n in loaded for n in ("homicide", "prison")):
             notices.append(
@@ -124,16 +147,15 @@ def validate_files(files: dict[str, Path], package: DataPackage) -> Report:
     published, tolerance = None, None
     if "homicide" in loaded:  # the cross-check compares homicide rates only
         published = (loaded["published_indicators"].typed if "published_indicators" in loaded
-                     else load_table(package.tables["published_indicators"].path,
-                                     package.tables["published_indicators"]).typed)
+                     else package_table(package, "published_indicators").typed)
         catalogue = references["indicator_catalogue"].set_index("indicator")
         tolerance = pd.to_numeric(catalogue["tolerance_pct"], errors="coerce").get(
             "homicide_rate")
     frames.append(check_plausibility(loaded, population, published,
                                      None if pd.isna(tolerance) else float(tolerance)))
-    findings = concat_findings(frames)
-    # One cell can break one rule in several ways (e.g. enum and code list): report it once.
-    findings = findings.drop_duplicates(["check", "file", "row", "field"], ignore_index=True)
+    findings = _once(concat_findings(frames))
     findings = findings.sort_values(["file", "row", "check"], kind="stable", ignore_index=True)
-    tables = [{"resource": n, "file": t.file, "rows": t.rows} for n, t in loaded.items()]
-    return Report(findings, tables, notices)
+    tables = [{"resource": n, "file": t.file, "rows": t.rows, "format": t.describe_format(),
+               "dialect": t.dialect.to_dict() if t.dialect else None}
+              for n, t in loaded.items()]
+    return Report(findings, tables, notices, loaded)

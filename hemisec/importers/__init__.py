@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from hemisec.errors import UsageError
 from hemisec.findings import join_columns
 from hemisec.package import DataPackage, read_text_csv
-from hemisec.read.sources import UsageError
 
 MAPPINGS = Path(__file__).parent / "mappings"
 #: Columns of the report of rows not imported.

@@ -1,68 +1,178 @@
-"""Which file holds which table: resolving what a user gives to the validator or the build.
+"""Which file, or which sheet of a workbook, holds which table of a submission.
 
-Raises `UsageError` when a path cannot be used, with a message that says why in plain words.
+A user gives files, folders or a datapackage.json. A file is a table when its name,
+in any case, is a table's (`HOMICIDE.CSV`, `prison.xlsx`); a workbook's sheets are
+tables when they are named after tables. In a folder, files that are no table are
+skipped and named in a notice; a file the user named explicitly must be a table.
+Raises `UsageError` when nothing can be validated, saying why.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from frictionless import Package
-
+from hemisec.errors import UsageError
 from hemisec.package import DataPackage
+from hemisec.paths import display_path
+from hemisec.read.raw import UnreadableFile
+from hemisec.read.workbook import WORKBOOK_SUFFIXES, sheet_names
+
+#: Delimited text: what Excel saves as "CSV" (.csv) and as "Unicode text" (.txt).
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
-class UsageError(Exception):
-    """The validator or the build could not run: the message says why, in plain words."""
+@dataclass(frozen=True)
+class TableSource:
+    """Where one table is: a delimited file, or a sheet of a workbook."""
+
+    table: str
+    path: Path
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How findings name the place: `homicide.csv`, `submission.xlsx!homicide`."""
+        return display_path(self.path) + (f"!{self.sheet}" if self.sheet is not None else "")
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.path.suffix.lower() in WORKBOOK_SUFFIXES
 
 
-def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to where they are, when it is below."""
+@dataclass
+class Submission:
+    """The tables found, and what was passed over, for the report's notices."""
+
+    sources: dict[str, TableSource] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def add(self, source: TableSource) -> None:
+        if source.table in self.sources:
+            raise UsageError(f"table '{source.table}' is given twice: "
+                             f"{self.sources[source.table].label} and {source.label}; "
+                             "keep one of them")
+        self.sources[source.table] = source
+
+
+def _table_name(stem: str, package: DataPackage) -> str | None:
+    lowered = stem.strip().lower()
+    return lowered if lowered in package.tables else None
+
+
+def _workbook_sources(path: Path, package: DataPackage, submission: Submission,
+                      explicit: bool) -> int:
+    """Add a workbook's tables: its sheets named after tables, or else, when the file is
+    named after a table, its first sheet. Returns how many were added."""
+    stem_table = _table_name(path.stem, package)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+        sheets = sheet_names(path)
+    except UnreadableFile as exc:
+        if stem_table is None:
+            if explicit:
+                raise UsageError(f"{display_path(path)}: {exc}") from None
+            submission.notices.append(f"Skipped {display_path(path)}: {exc}.")
+            return 0
+        # The table's reader meets the damage again and reports it as a finding.
+        submission.add(TableSource(stem_table, path))
+        return 1
+    tables = [(s, t) for s in sheets if (t := _table_name(s, package)) is not None]
+    if not tables and stem_table and sheets:
+        tables = [(sheets[0], stem_table)]
+    for sheet, table in tables:
+        submission.add(TableSource(table, path, sheet))
+    others = [s for s in sheets if s not in {sheet for sheet, _ in tables}]
+    if tables and others:
+        submission.notices.append(
+            f"{display_path(path)}: sheets not named after a table were not read: "
+            + ", ".join(f"'{s}'" for s in others) + ".")
+    if not tables:
+        message = (f"{display_path(path)}: no sheet is named after a table of the package "
+                   f"(sheets: {', '.join(sheets) or 'none'}); name each sheet after its "
+                   f"table: {', '.join(package.observation_tables)}")
+        if explicit:
+            raise UsageError(message)
+        submission.notices.append(f"Skipped {message}.")
+    return len(tables)
 
 
-def resolve_paths(paths: list[Path], package: DataPackage) -> dict[str, Path]:
-    """Map each table name to the file that holds it."""
-    known = package.tables
-    files: dict[str, Path] = {}
+def _add_file(path: Path, package: DataPackage, submission: Submission,
+              explicit: bool) -> bool:
+    """Add the file's table(s); False when the file is not one the package knows."""
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        return _workbook_sources(path, package, submission, explicit) > 0
+    if suffix in TEXT_SUFFIXES and (table := _table_name(path.stem, package)):
+        submission.add(TableSource(table, path))
+        return True
+    return False
 
-    def add(name: str, path: Path) -> None:
-        if name not in known:
-            raise UsageError(
-                f"{display_path(path)}: '{name}' is not a table of the package; name the file "
-                f"after one of: {', '.join(known)}")
-        if name in files:
-            raise UsageError(f"table '{name}' is given twice: {display_path(files[name])} and "
-                             f"{display_path(path)}")
-        files[name] = path
 
+def _not_a_table(path: Path, package: DataPackage) -> str:
+    if path.suffix.lower() in (".xls", ".ods"):
+        return (f"{display_path(path)}: {path.suffix} workbooks cannot be read; save it as "
+                "Excel Workbook (.xlsx) or as CSV")
+    if path.suffix.lower() in (*TEXT_SUFFIXES, *WORKBOOK_SUFFIXES):
+        return (f"{display_path(path)}: '{path.stem}' is not a table of the package; name "
+                f"the file after one of: {', '.join(package.tables)}")
+    return (f"{display_path(path)}: give a .csv or .xlsx table, a folder of them or a "
+            "datapackage.json")
+
+
+def _add_folder(folder: Path, package: DataPackage, submission: Submission) -> None:
+    skipped = []
+    found = 0
+    for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
+        if path.is_dir() or path.name.startswith("~$"):  # Excel's lock files
+            if path.name.startswith("~$"):
+                skipped.append(path.name)
+            continue
+        before = len(submission.sources)
+        if _add_file(path, package, submission, explicit=False):
+            found += len(submission.sources) - before
+        elif path.suffix.lower() not in WORKBOOK_SUFFIXES:  # workbooks said why already
+            skipped.append(path.name)
+    if skipped:
+        submission.notices.append(
+            f"Skipped in {display_path(folder)}: " + ", ".join(skipped)
+            + f" (not named after a table; tables are {', '.join(package.tables)}).")
+    if not found:
+        raise UsageError(f"{display_path(folder)}: the folder has no file named after a table "
+                         f"(.csv or .xlsx named e.g. homicide.csv, or a workbook with a "
+                         f"sheet per table)")
+
+
+def _add_descriptor(path: Path, package: DataPackage, submission: Submission) -> None:
+    from frictionless import Package
+
+    try:
+        descriptor = Package(str(path.resolve()), basepath=str(path.resolve().parent))
+    except Exception as exc:  # frictionless raises its own error types
+        raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from exc
+    for resource in descriptor.resources:
+        if resource.name not in package.tables:
+            raise UsageError(f"{path}: resource '{resource.name}' is not a table of the package")
+        submission.add(TableSource(resource.name, path.resolve().parent / str(resource.path)))
+
+
+def resolve_submission(paths: list[Path], package: DataPackage) -> Submission:
+    """Find the table of every file, folder or datapackage.json in `paths`."""
+    submission = Submission()
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         if path.is_dir():
-            csvs = sorted(path.glob("*.csv"))
-            if not csvs:
-                raise UsageError(f"{path}: the folder has no .csv file to validate")
-            for csv_path in csvs:
-                add(csv_path.stem, csv_path)
+            _add_folder(path, package, submission)
         elif path.suffix.lower() == ".json":
-            try:
-                descriptor = Package(str(path.resolve()), basepath=str(path.resolve().parent))
-            except Exception as exc:  # frictionless raises its own error types
-                raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from exc
-            for resource in descriptor.resources:
-                add(resource.name, path.resolve().parent / str(resource.path))
-        elif path.suffix.lower() == ".csv":
-            add(path.stem, path)
-        else:
-            raise UsageError(f"{path}: give a .csv table, a folder of them or a datapackage.json")
-    for name, path in files.items():
-        if not path.is_file():
-            raise UsageError(f"{display_path(path)}: the file for table '{name}' does not exist")
-        if not os.access(path, os.R_OK):
-            raise UsageError(f"{display_path(path)}: the file cannot be read (permissions)")
-    return files
+            _add_descriptor(path, package, submission)
+        elif not _add_file(path, package, submission, explicit=True):
+            raise UsageError(_not_a_table(path, package))
+    for source in submission.sources.values():
+        if not source.path.is_file():
+            raise UsageError(f"{display_path(source.path)}: the file for table "
+                             f"'{source.table}' does not exist")
+        if not os.access(source.path, os.R_OK):
+            raise UsageError(f"{display_path(source.path)}: the file cannot be read "
+                             "(permissions)")
+    return submission

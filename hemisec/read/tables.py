@@ -1,24 +1,34 @@
-"""Read one table's CSV as the user wrote it, and parse it by its Table Schema.
+"""Read one table from the user's file and parse it by its Table Schema.
 
 A table is kept twice: as text (so a report can quote the offending value exactly
-as the file has it) and typed (for the consistency and plausibility checks).
-Both share the same index; a file line number is index + 2 (header = line 1).
+as the file has it) and typed (for the consistency and plausibility checks and for
+the build, which loads exactly these typed values). Both are indexed by the row
+number the user sees in their file or sheet (header = row 1).
+
+What the file's layout gets wrong (ragged rows, a header that does not match, years
+laid out as columns, formulas) becomes findings on their row; what a spreadsheet adds
+without meaning it (trailing empty columns and rows) is dropped with a notice.
 """
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
-from pathlib import Path
+import re
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hemisec.findings import concat_findings, make_findings, register
+from hemisec.findings import concat_findings, empty_findings, make_findings, register
 from hemisec.package import FieldSpec, TableSpec
+from hemisec.read.delimited import read_delimited
+from hemisec.read.dialect import Dialect, ReadOptions
+from hemisec.read.raw import RawTable, UnreadableFile
+from hemisec.read.sources import TableSource
+from hemisec.read.workbook import read_sheet
 
 FILE_UNREADABLE = register(
-    "file-unreadable", "error", "file", "The file could not be read as a CSV table",
-    "Save the table as UTF-8 CSV with a comma delimiter and one header line, then validate again.")
+    "file-unreadable", "error", "file", "The file could not be read as a table",
+    "Save the table from Excel as 'CSV UTF-8' or as an .xlsx workbook with one header row, "
+    "then validate again; give --encoding or --delimiter if hemisec guessed them wrong.")
 MISSING_COLUMN = register(
     "missing-column", "error", "file", "A column of the schema is not in the header",
     "Add the column to the header (exact name, lower case); leave its cells empty if optional.")
@@ -31,38 +41,70 @@ DUPLICATE_COLUMN = register(
 BLANK_ROW = register(
     "blank-row", "error", "file", "A row has no value in any cell",
     "Delete the empty row.")
+MISSING_CELL = register(
+    "missing-cell", "error", "file", "A row has fewer cells than the header",
+    "Check the row for a missing delimiter or a line cut in two, so that every value is "
+    "under its column.")
+EXTRA_CELL = register(
+    "extra-cell", "error", "file", "A row has a value beyond the header's last column",
+    "Give the value a column in the header, or delete it; an unquoted delimiter inside a "
+    "value (e.g. a comma in 'source') also splits it: put such values in quotes.")
+WIDE_LAYOUT = register(
+    "wide-layout", "error", "file", "The table has one column per year",
+    "Lay the table out long: one row per year with a 'year' column and the value in the "
+    "value column (in Excel: Data > From Table > Unpivot Columns), then validate again.")
+FORMULA_CELL = register(
+    "formula-cell", "warning", "file", "A cell holds a formula",
+    "The value Excel last saved for the formula was checked; paste values (Paste Special > "
+    "Values) before sending, so what is sent cannot change.")
+TABLE_EMPTY = register(
+    "table-empty", "warning", "file", "The table has a header but no rows",
+    "Fill in the rows, or leave the file out of the submission.")
 
-#: The first line of a file is its header, so data row i (0-based) is line i + 2.
-HEADER_LINES = 1
-FIRST_DATA_LINE = HEADER_LINES + 1
-INTEGER_PATTERN = r"[+-]?\d+(?:_\d+)*"
+INTEGER_PATTERN = r"[+-]?[0-9]+(?:_[0-9]+)*"
+_NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:{d}[0-9]*)?|{d}[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_YEAR_HEADER = re.compile(r"(1[89]|20)[0-9]{2}")
+_DECIMAL_COMMA_VALUE = r"[+-]?[0-9]+,[0-9]+"
+_DECIMAL_POINT_VALUE = r"[+-]?[0-9]+\.[0-9]+"
 
 
 @dataclass
 class LoadedTable:
-    """A table as read from one file: text, typed values and file-level findings."""
+    """A table as read from one file or sheet: text, typed values, file-level findings."""
 
     spec: TableSpec
     file: str
     text: pd.DataFrame
     typed: pd.DataFrame
     findings: pd.DataFrame
+    dialect: Dialect | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def decimal(self) -> str:
+        """The decimal mark number cells are read with."""
+        return self.dialect.decimal if self.dialect else "."
 
     @property
     def rows(self) -> int:
         return len(self.text)
 
+    def describe_format(self) -> str:
+        return self.dialect.describe() if self.dialect else "Excel workbook sheet"
+
 
 def line_numbers(index: pd.Index | pd.Series) -> pd.Series:
-    """File line numbers (header = line 1) of the given frame index labels."""
-    return pd.Series(index, dtype="Int64") + FIRST_DATA_LINE
+    """The row numbers the user sees (header = row 1) of the given frame index labels:
+    tables are indexed by them."""
+    return pd.Series(index, dtype="Int64")
 
 
-def parse_field(values: pd.Series, spec: FieldSpec) -> pd.Series:
+def parse_field(values: pd.Series, spec: FieldSpec, decimal: str = ".") -> pd.Series:
     """Convert a text column to its schema type; cells that do not parse become NA.
 
     Integers follow frictionless: surrounding spaces are ignored, anything else
-    (decimals, thousands separators) is not an integer.
+    (decimals, thousands separators) is not an integer. Numbers use the file's decimal
+    mark; the other mark is never read as one (`9.494` is not 9.494 in a decimal-comma file).
     """
     if spec.type == "integer":
         text = values.astype("string").str.strip()
@@ -70,76 +112,254 @@ def parse_field(values: pd.Series, spec: FieldSpec) -> pd.Series:
         cleaned = text.where(valid).str.replace("_", "", regex=False)
         return pd.to_numeric(cleaned, errors="coerce").astype("Int64")
     if spec.type == "number":
-        return pd.to_numeric(values.astype("string").str.strip(), errors="coerce").astype("Float64")
+        text = values.astype("string").str.strip()
+        valid = text.str.fullmatch(_NUMBER_PATTERN.format(d=re.escape(decimal)))
+        cleaned = text.where(valid.fillna(False).astype(bool))
+        if decimal != ".":
+            cleaned = cleaned.str.replace(decimal, ".", regex=False)
+        return pd.to_numeric(cleaned, errors="coerce").astype("Float64")
     if spec.type == "string":
         return values.astype("string")
     raise ValueError(f"field {spec.name!r}: type {spec.type!r} is not supported by hemisec")
 
 
-def typed_frame(text: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+def typed_frame(text: pd.DataFrame, spec: TableSpec, decimal: str = ".") -> pd.DataFrame:
     """The schema's columns parsed to their types (absent columns are all NA)."""
     columns = {}
-    for field in spec.fields:
-        source = text[field.name] if field.name in text else pd.Series(pd.NA, index=text.index)
-        columns[field.name] = parse_field(source, field)
+    for spec_field in spec.fields:
+        source = (text[spec_field.name] if spec_field.name in text
+                  else pd.Series(pd.NA, index=text.index))
+        columns[spec_field.name] = parse_field(source, spec_field, decimal)
     return pd.DataFrame(columns, index=text.index)
+
+
+def column_name(position: int, workbook: bool) -> str:
+    """How the user finds a column without a header: its letter in Excel, else its number."""
+    if not workbook:
+        return f"cell {position + 1}"
+    letters = ""
+    number = position + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return f"column {letters}"
 
 
 def _header_findings(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame:
     expected = spec.field_names
+    by_lower = {n.lower(): n for n in expected}
+
+    def extra_message(name: str) -> str:
+        close = by_lower.get(name.strip().lower())
+        hint = f" (write it '{close}': names are lower case)" if close else ""
+        return f"'{name}' is not a column of {spec.name}{hint}"
+
     problems = [
         (MISSING_COLUMN, [n for n in expected if n not in header],
-         "the header has no column '{}'"),
-        (EXTRA_COLUMN, [n for n in dict.fromkeys(header) if n not in expected],
-         "'{}' is not a column of " + spec.name),
+         lambda n: f"the header has no column '{n}'"),
+        (EXTRA_COLUMN, [n for n in dict.fromkeys(header) if n not in expected], extra_message),
         (DUPLICATE_COLUMN, pd.Series(header)[pd.Series(header).duplicated()].unique().tolist(),
-         "'{}' appears more than once in the header"),
+         lambda n: f"'{n}' appears more than once in the header"),
     ]
     return concat_findings([
         make_findings(check, resource=spec.name, file=file, row=1,
                       field=pd.Series(names, dtype="object"),
                       value=pd.Series(names, dtype="object") if check is EXTRA_COLUMN else None,
-                      message=pd.Series([template.format(n) for n in names], dtype="object"))
-        for check, names, template in problems if names
+                      message=pd.Series([message(n) for n in names], dtype="object"))
+        for check, names, message in problems if names
     ])
 
 
-def _read_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader(handle), [])
+def _wide_layout(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame | None:
+    """One finding when years are laid out as columns, None when they are not."""
+    years = [h for h in header if _YEAR_HEADER.fullmatch(h)]
+    if len(years) < 2 or "year" in header:
+        return None
+    value = spec.value_field or "the value column"
+    keys = [n for n in spec.field_names if n not in ("year", spec.value_field)]
+    return make_findings(
+        WIDE_LAYOUT, resource=spec.name, file=file, row=1, field=f"{years[0]} ... {years[-1]}",
+        value=", ".join(years),
+        message=f"{len(years)} columns are years ({years[0]} to {years[-1]}): hemisec reads one "
+                f"row per year, with the columns {', '.join(spec.field_names)}; move each "
+                f"year's figure into its own row, its year in 'year' and the figure in "
+                f"'{value}' (keeping {', '.join(keys[:3])}... on every row)")
 
 
-def load_table(path: Path, spec: TableSpec, display_name: str | None = None) -> LoadedTable:
-    """Read `path` as table `spec`; problems with the file become findings, not exceptions."""
-    file = display_name or str(path)
-    empty = pd.DataFrame(columns=spec.field_names, dtype="string")
+def _drop_trailing_empties(raw: RawTable, label: str) -> tuple[list[str], pd.DataFrame,
+                                                               list[str]]:
+    """Trailing header cells with no name and no value below, and trailing rows with no
+    value, which spreadsheets write without meaning to."""
+    header = [h.strip().lstrip("\ufeff") for h in raw.header]
+    cells = raw.cells
+    filled = cells.notna() & (cells != "")
+    notices = []
+    width = len(header)
+    while width and header[width - 1] == "" and not (
+            width - 1 in filled.columns and filled[width - 1].any()):
+        width -= 1
+    beyond = [c for c in cells.columns if c >= width]
+    if width < len(header) or (beyond and not filled[beyond].any().any()):
+        notices.append(f"{label}: {len(raw.header) - width or len(beyond)} trailing empty "
+                       "column(s) were ignored (a spreadsheet wrote them).")
+    header = header[:width]
+    has_value = filled.any(axis=1)
+    last = has_value[has_value].index.max() if has_value.any() else cells.index.min() - 1
+    trailing = int((cells.index > last).sum()) if len(cells) else 0
+    if trailing:
+        cells = cells.loc[cells.index <= last]
+        notices.append(f"{label}: {trailing} trailing empty row(s) were ignored.")
+    return header, cells, notices
+
+
+def _cells_at(cells: pd.DataFrame, rows: pd.Index, positions: object) -> pd.Series:
+    """The cells at (row label, position) pairs, as one Series."""
+    grid = cells.to_numpy(dtype="object")
+    return pd.Series(grid[cells.index.get_indexer(rows), positions], dtype="object")
+
+
+def _row_length_findings(cells: pd.DataFrame, width: int, spec: TableSpec, label: str,
+                         header: list[str], workbook: bool) -> pd.DataFrame:
+    """Rows with fewer cells than the header, and rows with values beyond it."""
+    present = cells.notna()
+    filled = present & (cells != "")
+    lengths = present.sum(axis=1)
+    short = (lengths < width) & (lengths > 0)
+    frames = []
+    if short.any():
+        rows = lengths[short]
+        frames.append(make_findings(
+            MISSING_CELL, resource=spec.name, file=label, row=line_numbers(rows.index),
+            field=pd.Series(header, dtype="object").reindex(rows.to_numpy())
+            .reset_index(drop=True),
+            value=None,
+            message=("the row has " + rows.astype("string") + f" cells; the header has {width}")
+            .reset_index(drop=True)))
+    beyond = [c for c in cells.columns if c >= width]
+    if beyond:
+        extra = filled[beyond]
+        rows = extra.any(axis=1)
+        if rows.any():
+            first = extra[rows].idxmax(axis=1)
+            values = _cells_at(cells, first.index, first.to_numpy())
+            frames.append(make_findings(
+                EXTRA_CELL, resource=spec.name, file=label, row=line_numbers(first.index),
+                field=pd.Series([column_name(p, workbook) for p in first], dtype="object"),
+                value=values,
+                message="'" + values.astype("string") + "' is beyond the header's last column ("
+                + f"{width} columns)"))
+    return concat_findings(frames)
+
+
+def _formula_findings(raw: RawTable, header: list[str], cells: pd.DataFrame, spec: TableSpec,
+                      label: str) -> pd.DataFrame:
+    formulas = raw.formulas[raw.formulas["row"].isin(cells.index)
+                            & (raw.formulas["position"] < len(header))]
+    if formulas.empty:
+        return empty_findings()
+    values = _cells_at(cells, pd.Index(formulas["row"]), formulas["position"].to_numpy())
+    fields = pd.Series([header[p] for p in formulas["position"]], dtype="object")
+    saved = values.fillna("").astype("string")
+    return make_findings(
+        FORMULA_CELL, resource=spec.name, file=label, row=line_numbers(pd.Index(formulas["row"])),
+        field=fields, value=values,
+        message=("the cell holds the formula " + formulas["formula"].astype("string")
+                 .reset_index(drop=True) + "; its saved value '" + saved + "' was checked")
+        .where(saved != "", "the cell holds the formula " + formulas["formula"]
+               .astype("string").reset_index(drop=True)
+               + " and no saved value (open and save the workbook in Excel)"))
+
+
+def _infer_decimal(text: pd.DataFrame, spec: TableSpec, dialect: Dialect | None,
+                   options: ReadOptions) -> tuple[str, Dialect | None]:
+    """The decimal mark of a tab-separated file (Excel's "Unicode text" writes the
+    locale's): a comma when the number columns use only commas."""
+    decimal = dialect.decimal if dialect else "."
+    numbers = [f.name for f in spec.fields if f.type == "number" and f.name in text]
+    if (dialect is None or dialect.delimiter != "\t" or options.decimal is not None
+            or not numbers):
+        return decimal, dialect
+    values = pd.concat([text[n] for n in numbers]).dropna().astype("string").str.strip()
+    commas = values.str.fullmatch(_DECIMAL_COMMA_VALUE).sum()
+    points = values.str.fullmatch(_DECIMAL_POINT_VALUE).sum()
+    if commas and not points:
+        decimal = ","
+    guessed = (*dialect.guessed, "decimal") if commas and points else dialect.guessed
+    return decimal, Dialect(dialect.encoding, dialect.delimiter, decimal, dialect.line_ends,
+                            guessed)
+
+
+def _unreadable(source: TableSource, spec: TableSpec, message: str,
+                row: int | None) -> LoadedTable:
+    empty = pd.DataFrame(columns=spec.field_names, dtype="str")
+    finding = make_findings(FILE_UNREADABLE, resource=spec.name, file=source.label, row=row,
+                            field=None, value=None, message=message)
+    return LoadedTable(spec, source.label, empty, typed_frame(empty, spec), finding)
+
+
+def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions) -> RawTable:
+    """The cells of the source, by position, from a delimited file or a workbook sheet."""
+    if source.is_workbook:
+        from hemisec.read.workbook import sheet_names
+
+        sheet = source.sheet if source.sheet is not None else next(iter(sheet_names(
+            source.path)), "")
+        return read_sheet(source.path, sheet)
+    return read_delimited(source.path, spec.field_names, options)
+
+
+def load_table(source: TableSource, spec: TableSpec,
+               options: ReadOptions | None = None) -> LoadedTable:
+    """Read `source` as table `spec`; problems with the file become findings, not
+    exceptions."""
+    options = options or ReadOptions()
+    label = source.label
     try:
-        header = _read_header(path)
-        text = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
-                           skip_blank_lines=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        finding = make_findings(
-            FILE_UNREADABLE, resource=spec.name, file=file, row=None, field=None, value=None,
-            message=f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV")
-        return LoadedTable(spec, file, empty, typed_frame(empty, spec), finding)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        detail = " ".join(str(exc).split())
-        finding = make_findings(FILE_UNREADABLE, resource=spec.name, file=file, row=None,
-                                field=None, value=None,
-                                message=f"not a readable CSV table: {detail}")
-        return LoadedTable(spec, file, empty, typed_frame(empty, spec), finding)
+        raw = read_raw(source, spec, options)
+    except UnreadableFile as exc:
+        return _unreadable(source, spec, str(exc), exc.row)
+    header, cells, notices = _drop_trailing_empties(raw, label)
 
-    # pandas renames repeated header names ('a.1'); keep the first of each and report the rest.
-    text = text.loc[:, [c for c in text.columns if c in header]]
+    wide = _wide_layout(header, spec, label)
+    if wide is not None:  # nothing else of the table can be checked as laid out
+        empty = pd.DataFrame(columns=spec.field_names, dtype="str")
+        return LoadedTable(spec, label, empty, typed_frame(empty, spec), wide, raw.dialect,
+                           notices)
+
+    findings = [_header_findings(header, spec, label),
+                _row_length_findings(cells, len(header), spec, label, header,
+                                     source.is_workbook),
+                _formula_findings(raw, header, cells, spec, label)]
+    # Columns by name, the first of each name; short rows have no cell there (None).
+    positions = {name: p for p, name in reversed(list(enumerate(header))) if name}
+    columns = {name: cells[p] if p in cells.columns else pd.Series(None, index=cells.index,
+                                                                   dtype="object")
+               for name, p in sorted(positions.items(), key=lambda item: item[1])}
+    text = pd.DataFrame(columns, index=cells.index, dtype="object").fillna("").astype("str")
     text = text.mask(text.isin(list(spec.missing_values)))
-    findings = [_header_findings(header, spec, file)]
 
-    blank = text.isna().all(axis=1)
+    blank = text.isna().all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
     if blank.any():
-        rows = text.index[blank]
         findings.append(make_findings(
-            BLANK_ROW, resource=spec.name, file=file, row=line_numbers(rows),
+            BLANK_ROW, resource=spec.name, file=label, row=line_numbers(text.index[blank]),
             field=None, value=None, message="the row is empty"))
         # A blank row is one finding, not one per empty required cell (as in frictionless).
         text = text.loc[~blank]
-    return LoadedTable(spec, file, text, typed_frame(text, spec), concat_findings(findings))
+    if text.empty and not blank.any():
+        findings.append(make_findings(
+            TABLE_EMPTY, resource=spec.name, file=label, row=None, field=None, value=None,
+            message=f"the table has a header and no rows: nothing of {spec.name} was checked"))
+    decimal, dialect = _infer_decimal(text, spec, raw.dialect, options)
+    if dialect is not None and not dialect.is_plain():
+        notices.append(_dialect_notice(label, dialect))
+    return LoadedTable(spec, label, text, typed_frame(text, spec, decimal),
+                       concat_findings(findings), dialect, notices)
+
+
+def _dialect_notice(label: str, dialect: Dialect) -> str:
+    notice = f"{label} was read as {dialect.describe()}."
+    if not dialect.certain:
+        verb = "was" if len(dialect.guessed) == 1 else "were"
+        notice += (f" The {' and '.join(dialect.guessed)} {verb} guessed: if values look "
+                   f"wrong, give {dialect.override_hint()}.")
+    return notice

@@ -1,0 +1,47 @@
+"""A table as it stands in the user's file, before any column is matched to the schema."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from hemisec.read.dialect import Dialect
+
+
+class UnreadableFile(Exception):
+    """The file (or sheet) cannot be read as a table; `row` is where, when known."""
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass
+class RawTable:
+    """Cells by position. `cells` has one column per position (0, 1, ...) and is indexed
+    by the row number the user sees (header = 1); a cell is text, "" when empty, or None
+    where the row has no cell at all (a short line of a CSV)."""
+
+    header: list[str]
+    cells: pd.DataFrame
+    dialect: Dialect | None = None
+    #: Workbooks: one row per formula cell (row, position, formula), whose cached value
+    #: is what `cells` holds.
+    formulas: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"row": pd.Series(dtype="int64"), "position": pd.Series(dtype="int64"),
+         "formula": pd.Series(dtype="object")}))
+
+
+def frame_from_rows(rows: list[list[object]], first_row: int) -> pd.DataFrame:
+    """Rows of cells (ragged allowed: a short row has None where it has no cell) as a
+    positional frame indexed by row number."""
+    index = pd.RangeIndex(first_row, first_row + len(rows))
+    if not rows:
+        return pd.DataFrame(index=index, dtype="object")
+    widths = set(map(len, rows))
+    if len(widths) == 1:
+        return pd.DataFrame(rows, index=index, dtype="object")
+    columns = itertools.zip_longest(*rows)  # transposed, short rows padded with None
+    return pd.DataFrame(dict(enumerate(columns)), index=index, dtype="object")

@@ -1,0 +1,110 @@
+"""Excel workbooks (.xlsx, .xlsm) as raw tables, one sheet at a time, with openpyxl.
+
+A cell is read back as the text the user saw: a year typed as a number is `2000`, not
+`2000.0`; a code shown with leading zeros by its number format (`0000`) keeps them.
+A formula cell is read as the value Excel last computed and saved, and listed so the
+checks can warn about it. openpyxl reads cells one by one, in Python: fine for the
+tens of thousands of rows of a national workbook; larger tables travel as CSV.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hemisec.read.raw import RawTable, UnreadableFile, frame_from_rows
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: A workbook whose parts expand to more than this is refused before it is opened:
+#: a few megabytes of zip can expand to gigabytes of XML.
+MAX_UNCOMPRESSED_BYTES = 512 * 2**20
+#: Columns read from a sheet: no table of the package has more (see delimited.py).
+MAX_COLUMNS = 1_000
+_ZERO_PADDED = re.compile(r"0+")
+
+
+def _open(path: Path, *, formulas: bool) -> Any:
+    import openpyxl  # imported only when a workbook is read
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile("not a readable .xlsx workbook (damaged, or another format with "
+                             f"an .xlsx name): {exc}") from None
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableFile(f"the workbook expands to {expanded / 2**20:,.0f} MB, more than "
+                             f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MB: save its tables as CSV")
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
+    except Exception as exc:  # openpyxl raises many kinds for damaged parts
+        raise UnreadableFile(f"not a readable .xlsx workbook: {type(exc).__name__}: "
+                             f"{exc}") from None
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The visible sheets of a workbook, in their order."""
+    workbook = _open(path, formulas=False)
+    try:
+        return [ws.title for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object, number_format: str | None) -> str:
+    """The text a cell shows (General format), as the checks quote it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        if number_format and _ZERO_PADDED.fullmatch(number_format) and value >= 0:
+            text = text.zfill(len(number_format))
+        return text
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def _sheet_rows(path: Path, sheet: str, *, formulas: bool) -> list[list[Any]]:
+    workbook = _open(path, formulas=formulas)
+    try:
+        if sheet not in workbook.sheetnames:
+            raise UnreadableFile(f"the workbook has no sheet '{sheet}'")
+        worksheet = workbook[sheet]
+        return [[(cell.value, getattr(cell, "number_format", None), cell.data_type)
+                 for cell in row]
+                for row in worksheet.iter_rows(min_row=1, max_col=MAX_COLUMNS)]
+    finally:
+        workbook.close()
+
+
+def read_sheet(path: Path, sheet: str) -> RawTable:
+    """One sheet of a workbook: header on its first row, data from its second."""
+    rows = _sheet_rows(path, sheet, formulas=True)
+    formula_cells = [(r, p, cell[0]) for r, row in enumerate(rows, start=1)
+                     for p, cell in enumerate(row) if cell[2] == "f"]
+    if formula_cells:  # the values Excel computed and saved for them
+        cached = _sheet_rows(path, sheet, formulas=False)
+        for r, p, _ in formula_cells:
+            rows[r - 1][p] = cached[r - 1][p] if p < len(cached[r - 1]) else (None, None, "n")
+    text = [[cell_text(value, number_format) for value, number_format, _ in row] for row in rows]
+    if not text or not any(text[0]):
+        raise UnreadableFile(f"the sheet '{sheet}' has no header on its first row", row=1)
+    formulas = pd.DataFrame(formula_cells, columns=["row", "position", "formula"])
+    return RawTable(text[0], frame_from_rows(text[1:], first_row=2),
+                    formulas=formulas.astype({"row": "int64", "position": "int64"}))
