@@ -27,7 +27,8 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     width = max((len(str(t["resource"])) for t in report.tables), default=0)
     for table in report.tables:
         rows = f"{int(table['rows']):,} rows"
-        console.print(f"  {table['resource']:<{width}} {table['file']} ({rows})")
+        console.print(Text(f"  {table['resource']:<{width}} {table['file']} ({rows}; "
+                           f"{table['format']})", overflow="fold"))
     for notice in report.notices:
         console.print(Text("Note: " + notice, style="yellow"))
 
