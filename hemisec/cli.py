@@ -333,6 +333,38 @@ def _print_coverage(console: Console, result: dict) -> None:
 
 
 @app.command()
+def template(
+    iso3: Annotated[str, typer.Argument(help="The country's ISO3 code, e.g. COL.",
+                                        show_default=False)],
+    out: Annotated[Path, typer.Option(help="The workbook to write (.xlsx).")]
+    = Path("hemisec-template.xlsx"),
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the instructions and labels: en, es, fr or pt "
+                       "[default: from the environment's locale, else en]",
+        show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Write the Excel template a national office fills in: a sheet per table with the
+    country prefilled, dropdowns for codes, and a sheet explaining every column."""
+    from hemisec.errors import UsageError
+    from hemisec.publish.template import write_template
+    from hemisec.translate import LANGUAGES, default_language
+
+    language = lang or default_language()
+    if language not in LANGUAGES:
+        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
+    if out.exists() and not force:  # never overwrite what a user has filled in
+        raise _fail(f"{out} exists: give another --out, or --force to replace it")
+    try:
+        write_template(iso3.upper(), out, language)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    Console(highlight=False).print(
+        f"{out}: template for {iso3.upper()} ({language}). Fill it in, then check it with: "
+        f"hemisec validate {out}")
+
+
+@app.command()
 def version() -> None:
     """Print hemisec's version."""
     print(__version__)

@@ -118,10 +118,17 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
     # Reference tables first: the submission's own, where given, are what its codes point to.
     loaded = {name: load_table(sources[name], package.tables[name], options)
               for name in package.reference_first(list(sources))}
+    notices = [*(notices or []), *(n for t in loaded.values() for n in t.notices)]
+    for name in [n for n in package.reference_tables if n in loaded]:
+        table = loaded[name]
+        if table.rows == 0 and not (table.findings["severity"] == "error").any():
+            # An empty reference table (an unfilled template sheet) replaces nothing.
+            notices.append(f"{table.file} has no rows: the package's own {name} "
+                           "table was used instead.")
+            loaded[name] = package_table(package, name)
     references = dict(package.reference_frames)
     references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})
 
-    notices = [*(notices or []), *(n for t in loaded.values() for n in t.notices)]
     if "population" in loaded:
         population = loaded["population"].typed
         origin = f"the submitted population table ({loaded['population'].file})"

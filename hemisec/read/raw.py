@@ -32,6 +32,9 @@ class RawTable:
     formulas: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"row": pd.Series(dtype="int64"), "position": pd.Series(dtype="int64"),
          "formula": pd.Series(dtype="object")}))
+    #: The template's prefilled cells, by position: a trailing row holding nothing else is
+    #: an unused template row, not data.
+    prefilled: dict[int, str] = field(default_factory=dict)
 
 
 def frame_from_rows(rows: list[list[object]], first_row: int) -> pd.DataFrame:

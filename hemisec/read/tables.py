@@ -203,12 +203,18 @@ def _drop_trailing_empties(raw: RawTable, label: str) -> tuple[list[str], pd.Dat
         notices.append(f"{label}: {len(raw.header) - width or len(beyond)} trailing empty "
                        "column(s) were ignored (a spreadsheet wrote them).")
     header = header[:width]
-    has_value = filled.any(axis=1)
+    content = filled.copy()
+    for position, value in raw.prefilled.items():  # the template's own cells are no data
+        if position in content.columns:
+            content[position] &= cells[position] != value
+    has_value = content.any(axis=1)
     last = has_value[has_value].index.max() if has_value.any() else cells.index.min() - 1
     trailing = int((cells.index > last).sum()) if len(cells) else 0
     if trailing:
         cells = cells.loc[cells.index <= last]
-        notices.append(f"{label}: {trailing} trailing empty row(s) were ignored.")
+        what = ("unused template row(s) (nothing but the prefilled country)" if raw.prefilled
+                else "trailing empty row(s)")
+        notices.append(f"{label}: {trailing:,} {what} were ignored.")
     return header, cells, notices
 
 

@@ -26,6 +26,10 @@ MAX_UNCOMPRESSED_BYTES = 512 * 2**20
 #: Columns read from a sheet: no table of the package has more (see delimited.py).
 MAX_COLUMNS = 1_000
 _ZERO_PADDED = re.compile(r"0+")
+#: The hidden sheet that marks a workbook as hemisec's template, and says which columns
+#: the template prefilled (hemisec.publish.template writes it).
+TEMPLATE_SHEET = "_hemisec"
+TEMPLATE_MARKER = "hemisec template"
 
 
 def _open(path: Path, *, formulas: bool) -> Any:
@@ -48,10 +52,13 @@ def _open(path: Path, *, formulas: bool) -> Any:
 
 
 def sheet_names(path: Path) -> list[str]:
-    """The visible sheets of a workbook, in their order."""
+    """The visible sheets of a workbook, in their order, less the template's own
+    (instructions, code lists)."""
     workbook = _open(path, formulas=False)
     try:
-        return [ws.title for ws in workbook.worksheets if ws.sheet_state == "visible"]
+        own = _template_rows(workbook).get("own sheets", [])
+        return [ws.title for ws in workbook.worksheets
+                if ws.sheet_state == "visible" and ws.title not in own]
     finally:
         workbook.close()
 
@@ -80,31 +87,52 @@ def cell_text(value: object, number_format: str | None) -> str:
     return str(value)
 
 
-def _sheet_rows(path: Path, sheet: str, *, formulas: bool) -> list[list[Any]]:
+def _template_rows(workbook: Any) -> dict[str, list[str]]:
+    """The template's hidden sheet, a row per entry (name, values...); {} elsewhere."""
+    if TEMPLATE_SHEET not in workbook.sheetnames:
+        return {}
+    rows = list(workbook[TEMPLATE_SHEET].iter_rows(max_row=10, max_col=60, values_only=True))
+    if not rows or rows[0][0] != TEMPLATE_MARKER:
+        return {}
+    return {str(r[0]): [str(v) for v in r[1:] if v is not None] for r in rows[1:] if r[0]}
+
+
+def _prefilled(workbook: Any) -> dict[str, str]:
+    """Columns the template prefilled, and their value, when this is the template."""
+    values = _template_rows(workbook).get("prefilled", [])
+    return dict(zip(values[::2], values[1::2], strict=False))
+
+
+def _sheet_rows(path: Path, sheet: str, *,
+                formulas: bool) -> tuple[list[list[Any]], dict[str, str]]:
     workbook = _open(path, formulas=formulas)
     try:
         if sheet not in workbook.sheetnames:
             raise UnreadableFile(f"the workbook has no sheet '{sheet}'")
         worksheet = workbook[sheet]
-        return [[(cell.value, getattr(cell, "number_format", None), cell.data_type)
+        width = min(worksheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
+        rows = [[(cell.value, getattr(cell, "number_format", None), cell.data_type)
                  for cell in row]
-                for row in worksheet.iter_rows(min_row=1, max_col=MAX_COLUMNS)]
+                for row in worksheet.iter_rows(min_row=1, max_col=width)]
+        return rows, _prefilled(workbook)
     finally:
         workbook.close()
 
 
 def read_sheet(path: Path, sheet: str) -> RawTable:
     """One sheet of a workbook: header on its first row, data from its second."""
-    rows = _sheet_rows(path, sheet, formulas=True)
+    rows, prefilled = _sheet_rows(path, sheet, formulas=True)
     formula_cells = [(r, p, cell[0]) for r, row in enumerate(rows, start=1)
                      for p, cell in enumerate(row) if cell[2] == "f"]
     if formula_cells:  # the values Excel computed and saved for them
-        cached = _sheet_rows(path, sheet, formulas=False)
+        cached, _ = _sheet_rows(path, sheet, formulas=False)
         for r, p, _ in formula_cells:
             rows[r - 1][p] = cached[r - 1][p] if p < len(cached[r - 1]) else (None, None, "n")
     text = [[cell_text(value, number_format) for value, number_format, _ in row] for row in rows]
     if not text or not any(text[0]):
         raise UnreadableFile(f"the sheet '{sheet}' has no header on its first row", row=1)
     formulas = pd.DataFrame(formula_cells, columns=["row", "position", "formula"])
+    header = [str(h).strip() for h in text[0]]
     return RawTable(text[0], frame_from_rows(text[1:], first_row=2),
-                    formulas=formulas.astype({"row": "int64", "position": "int64"}))
+                    formulas=formulas.astype({"row": "int64", "position": "int64"}),
+                    prefilled={header.index(c): v for c, v in prefilled.items() if c in header})
