@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build real test lint validate demo docs benchmark clean
+.PHONY: build real test lint validate demo docs benchmark wheel clean
 
 # The virtual environment is rebuilt only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -53,5 +53,10 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_validate.py
 	$(BIN)/python benchmarks/bench_build.py
 
+## wheel: the installable package in dist/ (schemas, reference tables and transforms inside)
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+	@ls dist/*.whl
+
 clean:
-	rm -rf build $(VENV) .pytest_cache .ruff_cache
+	rm -rf build dist .setuptools-build $(VENV) .pytest_cache .ruff_cache
