@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from hemisec.findings import concat_findings, empty_findings, make_findings, register
@@ -186,36 +187,43 @@ def _wide_layout(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame 
                 f"'{value}' (keeping {', '.join(keys[:3])}... on every row)")
 
 
-def _drop_trailing_empties(raw: RawTable, label: str) -> tuple[list[str], pd.DataFrame,
-                                                               list[str]]:
+def _masks(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells exist (a short CSV row has none at its end) and which hold a value:
+    numpy masks, as the object frame's own comparisons are slow."""
+    grid = cells.to_numpy(dtype="object")
+    present = np.not_equal(grid, None)
+    return present, present & np.not_equal(grid, "")
+
+
+def _drop_trailing_empties(raw: RawTable, label: str, filled: np.ndarray,
+                           ) -> tuple[list[str], int, list[str]]:
     """Trailing header cells with no name and no value below, and trailing rows with no
-    value, which spreadsheets write without meaning to."""
+    value, which spreadsheets write without meaning to. Returns the header, the number
+    of rows to keep and the notices."""
     header = [h.strip().lstrip("\ufeff") for h in raw.header]
     cells = raw.cells
-    filled = cells.notna() & (cells != "")
     notices = []
     width = len(header)
+    filled_columns = filled.any(axis=0)
     while width and header[width - 1] == "" and not (
-            width - 1 in filled.columns and filled[width - 1].any()):
+            width - 1 < len(filled_columns) and filled_columns[width - 1]):
         width -= 1
-    beyond = [c for c in cells.columns if c >= width]
-    if width < len(header) or (beyond and not filled[beyond].any().any()):
+    beyond = filled_columns[width:]
+    if width < len(header) or (len(beyond) and not beyond.any()):
         notices.append(f"{label}: {len(raw.header) - width or len(beyond)} trailing empty "
                        "column(s) were ignored (a spreadsheet wrote them).")
-    header = header[:width]
     content = filled.copy()
     for position, value in raw.prefilled.items():  # the template's own cells are no data
-        if position in content.columns:
-            content[position] &= cells[position] != value
-    has_value = content.any(axis=1)
-    last = has_value[has_value].index.max() if has_value.any() else cells.index.min() - 1
-    trailing = int((cells.index > last).sum()) if len(cells) else 0
+        if position < content.shape[1]:
+            content[:, position] &= np.not_equal(cells[position].to_numpy(), value)
+    rows_with_value = np.flatnonzero(content.any(axis=1))
+    keep = int(rows_with_value[-1]) + 1 if len(rows_with_value) else 0
+    trailing = len(cells) - keep
     if trailing:
-        cells = cells.loc[cells.index <= last]
         what = ("unused template row(s) (nothing but the prefilled country)" if raw.prefilled
                 else "trailing empty row(s)")
         notices.append(f"{label}: {trailing:,} {what} were ignored.")
-    return header, cells, notices
+    return header[:width], keep, notices
 
 
 def _cells_at(cells: pd.DataFrame, rows: pd.Index, positions: object) -> pd.Series:
@@ -224,12 +232,12 @@ def _cells_at(cells: pd.DataFrame, rows: pd.Index, positions: object) -> pd.Seri
     return pd.Series(grid[cells.index.get_indexer(rows), positions], dtype="object")
 
 
-def _row_length_findings(cells: pd.DataFrame, width: int, spec: TableSpec, label: str,
-                         header: list[str], workbook: bool) -> pd.DataFrame:
+def _row_length_findings(cells: pd.DataFrame, present: np.ndarray, filled: np.ndarray,
+                         spec: TableSpec, label: str, header: list[str],
+                         workbook: bool) -> pd.DataFrame:
     """Rows with fewer cells than the header, and rows with values beyond it."""
-    present = cells.notna()
-    filled = present & (cells != "")
-    lengths = present.sum(axis=1)
+    width = len(header)
+    lengths = pd.Series(present.sum(axis=1), index=cells.index)
     short = (lengths < width) & (lengths > 0)
     frames = []
     if short.any():
@@ -241,19 +249,17 @@ def _row_length_findings(cells: pd.DataFrame, width: int, spec: TableSpec, label
             value=None,
             message=("the row has " + rows.astype("string") + f" cells; the header has {width}")
             .reset_index(drop=True)))
-    beyond = [c for c in cells.columns if c >= width]
-    if beyond:
-        extra = filled[beyond]
+    extra = filled[:, width:]
+    if extra.size and extra.any():
         rows = extra.any(axis=1)
-        if rows.any():
-            first = extra[rows].idxmax(axis=1)
-            values = _cells_at(cells, first.index, first.to_numpy())
-            frames.append(make_findings(
-                EXTRA_CELL, resource=spec.name, file=label, row=line_numbers(first.index),
-                field=pd.Series([column_name(p, workbook) for p in first], dtype="object"),
-                value=values,
-                message="'" + values.astype("string") + "' is beyond the header's last column ("
-                + f"{width} columns)"))
+        first = pd.Series(extra[rows].argmax(axis=1) + width, index=cells.index[rows])
+        values = _cells_at(cells, first.index, first.to_numpy())
+        frames.append(make_findings(
+            EXTRA_CELL, resource=spec.name, file=label, row=line_numbers(first.index),
+            field=pd.Series([column_name(p, workbook) for p in first], dtype="object"),
+            value=values,
+            message="'" + values.astype("string") + "' is beyond the header's last column ("
+            + f"{width} columns)"))
     return concat_findings(frames)
 
 
@@ -324,7 +330,9 @@ def load_table(source: TableSource, spec: TableSpec,
         raw = read_raw(source, spec, options)
     except UnreadableFile as exc:
         return _unreadable(source, spec, str(exc), exc.row)
-    header, cells, notices = _drop_trailing_empties(raw, label)
+    present, filled = _masks(raw.cells)
+    header, keep, notices = _drop_trailing_empties(raw, label, filled)
+    cells, present, filled = raw.cells.iloc[:keep], present[:keep], filled[:keep]
 
     wide = _wide_layout(header, spec, label)
     if wide is not None:  # nothing else of the table can be checked as laid out
@@ -333,7 +341,7 @@ def load_table(source: TableSource, spec: TableSpec,
                            notices)
 
     findings = [_header_findings(header, spec, label),
-                _row_length_findings(cells, len(header), spec, label, header,
+                _row_length_findings(cells, present, filled, spec, label, header,
                                      source.is_workbook),
                 _formula_findings(raw, header, cells, spec, label)]
     # Columns by name, the first of each name; short rows have no cell there (None).
