@@ -141,3 +141,26 @@ def test_template_command_never_overwrites_and_checks_the_country(tmp_path) -> N
     result = run_hemisec("template", "XXX", "--out", str(tmp_path / "x.xlsx"))
     assert result.returncode == 2 and "not an OAS member state" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unfilled_template_is_valid_and_reports_only_its_sheets(tmp_path) -> None:
+    report = validate([write_template("COL", tmp_path / "col.xlsx")])
+    assert report.valid
+    assert set(report.findings["check"]) == {"table-empty"}
+    assert all("col.xlsx!" in t["file"] for t in report.tables)  # not the package's files
+    assert any("iccs_correspondence has no rows" in n or "package's own iccs_correspondence"
+               in n for n in report.notices)
+
+
+def test_prompts_fit_excel_and_never_end_cut(tmp_path) -> None:
+    workbook = openpyxl.load_workbook(write_template("COL", tmp_path / "col.xlsx"))
+    for name in TEMPLATE_TABLES:
+        for validation in workbook[name].data_validations.dataValidation:
+            assert len(validation.prompt or "") <= template_module.PROMPT_LIMIT
+    mapping = {str(v.sqref)[0]: v for v in
+               workbook["iccs_correspondence"].data_validations.dataValidation}
+    assert "'list iccs'" in mapping["D"].prompt and "91" in mapping["D"].prompt
+    assert "broader" in mapping["E"].prompt and "ICCS" in mapping["E"].prompt
+    year = next(v for v in workbook["homicide"].data_validations.dataValidation
+                if str(v.sqref).startswith("B"))
+    assert "1950" in year.prompt and "2030" in year.prompt

@@ -303,7 +303,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                       f"built; nothing to do ({seconds:.1f} s). Use --force to rebuild.")
         return BuildResult(out, True, seconds, export_paths)
 
-    from hemisec.checks.validate import validate_sources
+    from hemisec.checks.validate import package_table, validate_sources
     from hemisec.findings import FINDING_COLUMNS
 
     with _step(console, 1, "validate") as step:
@@ -328,7 +328,11 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         try:
             with _step(console, 2, "load") as step:
                 # Exactly the typed values the checks saw, by column name.
-                loaded = load_frames(con, package, {n: t.typed for n, t in report.loaded.items()})
+                frames = {n: t.typed for n, t in report.loaded.items()}
+                for name in package.reference_tables:  # those a submission left empty
+                    if name not in frames:
+                        frames[name] = package_table(package, name).typed
+                loaded = load_frames(con, package, frames)
                 missing = [n for n in package.observation_tables if n not in sources]
                 for name in missing:  # an absent table builds empty, and is said to be absent
                     create_table(con, package.tables[name], package)

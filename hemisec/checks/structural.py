@@ -22,7 +22,7 @@ from hemisec.findings import (
     register,
 )
 from hemisec.package import FieldSpec, TableSpec
-from hemisec.read.tables import LoadedTable, line_numbers, parse_field
+from hemisec.read.tables import MAX_INTEGER_DIGITS, LoadedTable, line_numbers, parse_field
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
@@ -144,6 +144,10 @@ def _type_message(quoted: pd.Series, values: pd.Series, field: FieldSpec,
     digits_only = text.str.replace(_GROUP_MARKS, "", regex=True)
     message = message.where(~grouped, message + ": it looks like " + digits_only
                             + " written with a thousands separator; write digits only")
+    too_long = (text.str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
+                & (text.str.lstrip("+-").str.len() > MAX_INTEGER_DIGITS))
+    message = message.where(~too_long, message + f": it has more than {MAX_INTEGER_DIGITS} "
+                            "digits, more than any count")
     if field.type == "number":
         other = "," if decimal == "." else "."
         wrong_mark = (text.str.fullmatch(r"[+-]?[0-9]+" + re.escape(other) + r"[0-9]+")

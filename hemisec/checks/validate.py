@@ -125,11 +125,11 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
             # An empty reference table (an unfilled template sheet) replaces nothing.
             notices.append(f"{table.file} has no rows: the package's own {name} "
                            "table was used instead.")
-            loaded[name] = package_table(package, name)
+            del loaded[name]
     references = dict(package.reference_frames)
     references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})
 
-    if "population" in loaded:
+    if "population" in loaded and loaded["population"].rows:  # an empty sheet gives none
         population = loaded["population"].typed
         origin = f"the submitted population table ({loaded['population'].file})"
     else:

@@ -50,8 +50,8 @@ INSTRUCTIONS = [
     _("The first row is the header: do not change, move or delete its columns."),
     _("Cells with a dropdown take a code from the list; the codes and their labels are on "
       "the sheets whose names start with 'list'."),
-    _("Numbers are whole numbers without thousands separators. Leave a cell empty, or "
-      "write '..', when the figure is not available."),
+    _("Numbers are whole numbers without thousands separators. When a figure is not "
+      "available, leave its row out: do not write 0."),
     _("Code columns are formatted as text so that leading zeros stay (ICCS 0101)."),
     _("Mark estimates and provisional figures in obs_status (E, P) and explain breaks in "
       "note."),
@@ -65,6 +65,8 @@ YES, NO = _("yes"), _("no")
 CODE_HEADINGS = [_("Code"), _("Label"), _("Definition")]
 PROMPT_TITLE = _("Allowed codes")
 NUMBER_PROMPT = _("A whole number, at least {minimum}")
+RANGE_PROMPT = _("A whole number from {minimum} to {maximum}")
+LONG_LIST_PROMPT = _("See the sheet '{sheet}' for the {count} allowed codes and their labels.")
 
 
 def _code_list(spec: TableSpec, field: FieldSpec, package: DataPackage) -> str | None:
@@ -96,12 +98,24 @@ def _allowed(spec: TableSpec, field: FieldSpec, package: DataPackage, iso3: str)
     return _labels(name, package, "en")["code"].tolist() if name else []
 
 
+def _wrap(sheet: object, letter: str, width: int) -> None:
+    """Wrap a column of long texts and give each row the height its text needs (Excel
+    and LibreOffice do not grow rows written by a program)."""
+    from openpyxl.styles import Alignment
+
+    sheet.column_dimensions[letter].width = width
+    for cell in sheet[letter][1:]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = max(1, -(-len(str(cell.value or "")) // int(width * 1.1)))
+        sheet.row_dimensions[cell.row].height = 15 * lines
+
+
 def write_template(iso3: str, out: Path, language: str = "en",
                    package: DataPackage | None = None) -> Path:
     """Write the template for country `iso3` to `out` (.xlsx)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -160,9 +174,13 @@ def write_template(iso3: str, out: Path, language: str = "en",
                 validation = DataValidation(type="list", formula1=formula)
                 pairs = (codes[codes["code"].isin(field.enum)] if codes is not None
                          and field.enum is not None else codes)
+                # Codes with their labels; a list without labels says what it means.
                 prompt = ("; ".join(f"{c} = {lab}" for c, lab in zip(
                     pairs["code"], pairs["label"], strict=True)) if pairs is not None
-                    else ", ".join(field.enum))
+                    else f"{', '.join(field.enum)}: {field.description}")
+                if len(prompt) > PROMPT_LIMIT and code_list is not None:
+                    prompt = t(LONG_LIST_PROMPT).format(sheet=f"{LIST_PREFIX}{code_list}",
+                                                        count=len(codes))
                 validation.promptTitle = t(PROMPT_TITLE)[:32]
                 validation.prompt = prompt[:PROMPT_LIMIT]
             elif field.type in ("integer", "number"):
@@ -172,10 +190,12 @@ def write_template(iso3: str, out: Path, language: str = "en",
                     validation = DataValidation(type=kind, operator="between",
                                                 formula1=f"{minimum:g}",
                                                 formula2=f"{field.maximum:g}")
+                    validation.prompt = t(RANGE_PROMPT).format(minimum=f"{minimum:g}",
+                                                               maximum=f"{field.maximum:g}")
                 else:
                     validation = DataValidation(type=kind, operator="greaterThanOrEqual",
                                                 formula1=f"{minimum:g}")
-                validation.prompt = t(NUMBER_PROMPT).format(minimum=f"{minimum:g}")
+                    validation.prompt = t(NUMBER_PROMPT).format(minimum=f"{minimum:g}")
             if validation is not None:
                 validation.showInputMessage = validation.showErrorMessage = True
                 validation.error = t(field.title) + ": " + (validation.prompt or "")[:200]
@@ -205,21 +225,27 @@ def write_template(iso3: str, out: Path, language: str = "en",
                             field.description])
     for cell in columns[1]:
         cell.font, cell.fill = header_font, header_fill
-    for letter, width in zip("ABCDEFGH", (20, 18, 22, 14, 10, 14, 30, 90), strict=True):
+    for letter, width in zip("ABCDEFG", (20, 18, 22, 14, 10, 14, 30), strict=True):
         columns.column_dimensions[letter].width = width
-    for row in columns.iter_rows(min_row=2):
-        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    _wrap(columns, "H", 90)
     columns.freeze_panes = "A2"
+    columns.page_setup.orientation = "landscape"
+    columns.page_setup.fitToWidth, columns.page_setup.fitToHeight = 1, 0
+    columns.sheet_properties.pageSetUpPr.fitToPage = True
 
     for name in dict.fromkeys(lists_used):
         codes = workbook.create_sheet(f"{LIST_PREFIX}{name}"[:31])
-        codes.append([t(h) for h in CODE_HEADINGS])
-        for record in _labels(name, package, language).itertuples(index=False):
+        labels = _labels(name, package, language)
+        if (labels["definition"] == "").all():  # the ICCS has labels, no definitions here
+            labels = labels.drop(columns="definition")
+        codes.append([t(h) for h in CODE_HEADINGS][:len(labels.columns)])
+        for record in labels.itertuples(index=False):
             codes.append(list(record))
         for cell in codes[1]:
             cell.font, cell.fill = header_font, header_fill
         codes.column_dimensions["A"].width, codes.column_dimensions["B"].width = 14, 40
-        codes.column_dimensions["C"].width = 90
+        if "definition" in labels:
+            _wrap(codes, "C", 90)
         codes.protection.sheet = True
 
     marker = workbook.create_sheet(TEMPLATE_SHEET)

@@ -63,6 +63,7 @@ TABLE_EMPTY = register(
     "Fill in the rows, or leave the file out of the submission.")
 
 INTEGER_PATTERN = r"[+-]?[0-9]+(?:_[0-9]+)*"
+MAX_INTEGER_DIGITS = 18
 _NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:{d}[0-9]*)?|{d}[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _YEAR_HEADER = re.compile(r"(1[89]|20)[0-9]{2}")
 _DECIMAL_COMMA_VALUE = r"[+-]?[0-9]+,[0-9]+"
@@ -111,6 +112,8 @@ def parse_field(values: pd.Series, spec: FieldSpec, decimal: str = ".") -> pd.Se
         text = values.astype("string").str.strip()
         valid = text.str.fullmatch(INTEGER_PATTERN).fillna(False).astype(bool)
         cleaned = text.where(valid).str.replace("_", "", regex=False)
+        # Beyond 18 digits a count would not fit a 64-bit integer: not a count.
+        cleaned = cleaned.where(cleaned.str.lstrip("+-").str.len() <= MAX_INTEGER_DIGITS)
         return pd.to_numeric(cleaned, errors="coerce").astype("Int64")
     if spec.type == "number":
         text = values.astype("string").str.strip()
