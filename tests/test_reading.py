@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from rich.console import Console
 from hemisec.build.database import build
 from hemisec.checks.validate import Report, validate
 from hemisec.errors import UsageError
+from hemisec.paths import REPO_ROOT
 from hemisec.read.dialect import ReadOptions
 from tests.conftest import HEADERS, run_hemisec
 from tests.submissions import (
@@ -290,3 +292,30 @@ def test_build_from_a_workbook_loads_what_validate_read(kind, tables, tmp_path) 
                             .sort_values(list(loaded.columns)).reset_index(drop=True))), name
         notes = con.execute("SELECT DISTINCT note FROM homicide WHERE note IS NOT NULL")
         assert notes.fetchall() == [(NOTE,)]
+
+
+def test_cli_build_and_mapping_read_submissions_the_same_way(tables, tmp_path) -> None:
+    broken = write_delimited(tmp_path / "broken", {"homicide": tables["homicide"]},
+                             delimiter=";")
+    with (broken / "homicide.csv").open("a", encoding="utf-8") as handle:
+        handle.write("COL;2023;0101;_T;_T;5;A;Policía;;sobra\nCOL;2023\n")
+    result = run_hemisec("build", "--data", str(broken), "--out", str(tmp_path / "x.duckdb"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "extra-cell" in result.stdout and "missing-cell" in result.stdout
+    assert "build stopped" in result.stderr and "unexpected" not in result.stderr
+    assert not (tmp_path / "x.duckdb").exists()
+
+    mapping = pd.read_csv(REPO_ROOT / "data" / "reference" / "iccs_correspondence.csv",
+                          dtype=str, keep_default_na=False)
+    workbook = write_workbook(tmp_path / "mapeo.xlsx", {
+        "iccs_correspondence": mapping[mapping["iso3"] == "COL"],
+        "national_offences": tables["national_offences"]})
+    result = run_hemisec("mapping", "check", "COL", "--data", str(workbook), "--format",
+                         "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["national_categories"] == int((mapping["iso3"] == "COL").sum())
+    assert report["unmapped"] == []
+
+    result = run_hemisec("validate", str(broken), "--delimiter", "tab", "--encoding", "nope")
+    assert result.returncode == 2 and "not an encoding" in result.stderr
