@@ -84,3 +84,64 @@ def test_a_damaged_file_still_gives_a_report(tmp_path) -> None:
     (tmp_path / "homicide.csv").write_bytes(b"iso3,year\n\x00\xff\xfe,,\n")
     report = validate([tmp_path])
     assert report.findings["check"].tolist() == ["file-unreadable"]
+
+
+# Valid homicide rows, as people type them: spaces around numbers (also no-break ones),
+# leading plus signs, columns in any order.
+valid_row = st.fixed_dictionaries({
+    "iso3": st.sampled_from(["COL", "MEX", "BRA"]),
+    "year": st.integers(1990, 2025).map(str),
+    "iccs_code": st.sampled_from(["0101", "0102"]),
+    "sex": st.sampled_from(["_T", "M", "F"]),
+    "mechanism": st.sampled_from(["_T", "firearm"]),
+    "victims": st.tuples(st.sampled_from(["", " ", "\u00a0", "+"]), st.integers(0, 10**12),
+                         st.sampled_from(["", " ", "\u00a0"]))
+    .map(lambda t: f"{t[0]}{t[1]}{t[2]}" if t[0] != "+" else f"+{t[1]}"),
+    "obs_status": st.sampled_from(["", "A", "E", "P"]),
+    "source": cell_text.map(lambda s: s if s.strip() not in ("", "..") else "Policía"),
+    "note": cell_text,
+})
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(valid_row, min_size=1, max_size=6,
+                     unique_by=lambda r: (r["iso3"], r["year"], r["iccs_code"], r["sex"],
+                                          r["mechanism"])),
+       order=st.permutations(COLUMNS), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_what_validates_is_what_the_build_loads(rows, order, delimiter, tmp_path) -> None:
+    """The build inserts the validator's typed frame by column name: whatever the column
+    order or the spaces around a number, DuckDB holds the values the checks saw."""
+    import duckdb
+
+    from hemisec.build.ddl import load_frames
+    from hemisec.checks.validate import validate_sources
+
+    path = tmp_path / "homicide.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerows([list(order), *[[r[c] for c in order] for r in rows]])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    report = validate_sources({"homicide": TableSource("homicide", path)}, PACKAGE)
+    structural = report.findings[report.findings["check"].isin(
+        ["type-error", "missing-value", "code-not-in-list", "pattern-mismatch",
+         "missing-column", "extra-column", "missing-cell", "extra-cell"])]
+    assert structural.empty, structural.to_string()
+    typed = report.loaded["homicide"].typed
+    with duckdb.connect() as con:
+        frames = {n: t.typed for n, t in report.loaded.items()}
+        frames.update({n: PACKAGE.reference_frames[n].pipe(_typed, n)
+                       for n in PACKAGE.reference_tables if n not in frames})
+        load_frames(con, PACKAGE, frames)
+        loaded = con.execute("SELECT * FROM homicide").df()
+    assert loaded["victims"].tolist() == typed["victims"].astype("int64").tolist()
+    assert loaded["obs_status"].fillna("").tolist() == typed["obs_status"].fillna("").tolist()
+    assert loaded["note"].fillna("").tolist() == typed["note"].fillna("").tolist()
+    assert loaded["victims"].tolist() == [int(r["victims"].strip().lstrip("+") or 0)
+                                          for r in rows]
+
+
+def _typed(frame, name: str):
+    from hemisec.read.tables import typed_frame
+
+    return typed_frame(frame, PACKAGE.tables[name])
