@@ -85,3 +85,10 @@ def test_cap_does_not_change_json_counts(submission) -> None:
     capped = json.loads(hemisec("validate", str(folder), "-f", "json",
                                 "--max-per-check", "1").stdout)
     assert capped["errors"] == 5 and len(capped["findings"]) == 6
+
+
+def test_escape_sequences_in_cells_never_reach_the_terminal(submission) -> None:
+    folder = submission({"homicide": ["MEX,2020,0101,_T,_T,\x1b[2J\x1b[HVALID,A,x,"]})
+    result = hemisec("validate", str(folder))
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout and "\\x1b[2J" in result.stdout

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from hemisec.checks.validate import Report
+
+#: Control characters a cell may carry into the terminal (an escape sequence can clear the
+#: screen or fake a verdict): shown as escapes instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """Text safe to print: control characters written as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def render_json(report: Report) -> str:
@@ -27,10 +37,10 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     width = max((len(str(t["resource"])) for t in report.tables), default=0)
     for table in report.tables:
         rows = f"{int(table['rows']):,} rows"
-        console.print(Text(f"  {table['resource']:<{width}} {table['file']} ({rows}; "
-                           f"{table['format']})", overflow="fold"))
+        console.print(Text(f"  {table['resource']:<{width}} {printable(table['file'])} "
+                           f"({rows}; {table['format']})", overflow="fold"))
     for notice in report.notices:
-        console.print(Text("Note: " + notice, style="yellow"))
+        console.print(Text("Note: " + printable(notice), style="yellow"))
 
     verdict = "VALID" if report.valid else "NOT VALID"
     style = "bold green" if report.valid else "bold red"
@@ -58,7 +68,8 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
         for rec in shown.to_dict(orient="records"):  # bounded by max_per_check
             where = rec["file"] + (f":{rec['row']}" if rec["row"] is not None else "")
             column = f" {rec['field']}" if rec["field"] else ""
-            console.print(Text(f"  {where}{column}: {rec['message']}", overflow="fold"))
+            console.print(Text(printable(f"  {where}{column}: {rec['message']}"),
+                               overflow="fold"))
         hidden = len(group) - len(shown)
         if hidden > 0:
             console.print(f"  ... and {hidden:,} more (--max-per-check 0 lists all)")
