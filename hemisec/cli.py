@@ -29,7 +29,8 @@ class OutputFormat(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]hemisec:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]hemisec:[/] {message}",
+                                             highlight=False)
     return typer.Exit(EXIT_CANNOT_RUN)
 
 
@@ -245,7 +246,9 @@ def import_(
 def import_all(
     folder: Annotated[Path, typer.Argument(help="Folder of public files (see SOURCES.md).",
                                            show_default=False)],
-    out: Annotated[Path, typer.Option(help="Folder to write the tables into (emptied first).")]
+    out: Annotated[Path, typer.Option(
+        help="Folder to write the tables into. It is replaced as a whole once every file "
+             "imported, and only if import-all made it; a failed import leaves it as it was.")]
     = Path("build/realdata"),
 ) -> None:
     """Import every public file hemisec knows that FOLDER holds, in a fixed order."""

@@ -190,9 +190,32 @@ REALDATA_FILES = [
 ]
 
 
+#: A folder import-all made holds this file; only such a folder is ever replaced.
+IMPORT_MARKER = ".hemisec-import"
+
+
+def _check_out(folder: Path, out: Path) -> None:
+    """Refuse an --out that would replace or hold the sources, the working folder, or a
+    folder import-all did not make."""
+    source, target, here = folder.resolve(), out.resolve(), Path.cwd().resolve()
+    if target == source or source.is_relative_to(target) or target.is_relative_to(source):
+        raise UsageError(f"--out {out}: it is, holds or lies inside the folder of public "
+                         f"files {folder}; give a folder of its own, e.g. build/realdata")
+    if here.is_relative_to(target):
+        raise UsageError(f"--out {out}: it is or holds the working folder; give a folder of "
+                         "its own, e.g. build/realdata")
+    if target.exists() and not (target / IMPORT_MARKER).is_file() and (
+            not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"--out {out}: it exists and was not made by hemisec import-all; "
+                         "give another folder, or empty it yourself")
+
+
 def import_all(folder: Path, out: Path,
                package: DataPackage | None = None) -> list[tuple[str, ImportResult, dict]]:
-    """Import every known public file found in `folder` into a fresh `out`."""
+    """Import every known public file found in `folder` into `out`, as a whole: the
+    tables are written to a new folder beside `out`, which replaces it only when every
+    source imported. A failed import leaves the previous `out` as it was."""
+    import os
     import shutil
 
     if not folder.is_dir():
@@ -201,7 +224,29 @@ def import_all(folder: Path, out: Path,
     if not found:
         raise UsageError(f"{folder}: none of the known public files is there "
                          f"({', '.join(f for _, f in REALDATA_FILES)})")
-    if out.exists():
-        shutil.rmtree(out)
+    _check_out(folder, out)
     package = package or DataPackage.load()
-    return [(name, *run_import(name, path, out, package)) for name, path in found]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.importing-{os.getpid()}")
+    retired = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+    staging.mkdir()
+    try:
+        (staging / IMPORT_MARKER).write_text("made by hemisec import-all\n", encoding="utf-8")
+        results = []
+        for name, path in found:
+            try:
+                results.append((name, *run_import(name, path, staging, package)))
+            except UsageError:
+                raise
+            except Exception as exc:  # a damaged public file: name it, keep what was there
+                detail = " ".join(str(exc).split())[:300]
+                raise UsageError(f"{path}: could not be imported as {name} "
+                                 f"({type(exc).__name__}: {detail}); {out} was left as it "
+                                 "was") from exc
+        if out.exists():
+            os.replace(out, retired)
+        os.replace(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(retired, ignore_errors=True)  # the previous import, made by import-all
+    return results
