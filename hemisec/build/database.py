@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,17 +118,129 @@ def _fingerprint(input_hashes: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _recorded_fingerprint(database: Path) -> str | None:
-    """The fingerprint an existing database was built from, or None if it has none."""
-    if not database.is_file():
-        return None
+def _pid_alive(pid: int) -> bool:
+    """Whether a process still runs (POSIX); on Windows, where probing a process can end
+    it, every recorded process is taken to be alive."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _build_lock(out: Path) -> Iterator[None]:
+    """One build of a database at a time: a lock file beside it holds the builder's pid.
+    A lock left by a build that no longer runs is taken over."""
+    lock = out.with_name(f".{out.name}.lock")
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="utf-8").strip() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _pid_alive(pid):
+                raise UsageError(f"another build of {display_path(out)} is running (process "
+                                 f"{pid}); wait for it to end, or remove {display_path(lock)} "
+                                 "if no build is running") from None
+            lock.unlink(missing_ok=True)
+    else:
+        raise UsageError(f"{display_path(lock)}: could not take the build lock")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _remove_dead_temporaries(paths: list[Path]) -> None:
+    """Temporary files that builds of these outputs left when they were killed."""
+    for path in paths:
+        pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.tmp(\.wal)?")
+        for candidate in path.parent.glob(f".{path.name}.*.tmp*"):
+            match = pattern.fullmatch(candidate.name)
+            if match and int(match[1]) != os.getpid() and not _pid_alive(int(match[1])):
+                candidate.unlink(missing_ok=True)
+
+
+def _up_to_date(database: Path, fingerprint: str, exports: list[Path]) -> bool:
+    """Whether `database` was built from these inputs and still reads back whole: its
+    fingerprint, every table's row count and every export's sha256 as recorded."""
+    if not database.is_file() or not all(p.is_file() for p in exports):
+        return False
+    if database.with_name(database.name + ".wal").exists():
+        return False  # a crashed read-write session's log: the file may not open as built
     try:
         with duckdb.connect(str(database), read_only=True) as con:
-            row = con.execute("SELECT value FROM build_info "
-                              "WHERE section = 'build' AND name = 'fingerprint'").fetchone()
+            recorded = dict(((section, name), value) for section, name, value in con.execute(
+                "SELECT section, name, value FROM build_info").fetchall())
+            counts = _row_counts(con)
+            whole = _whole(con, database)
     except duckdb.Error:
-        return None
-    return row[0] if row else None
+        return False
+    if not whole:
+        return False
+    if recorded.get(("build", "fingerprint")) != fingerprint:
+        return False
+    tables = {name: int(v) for (section, name), v in recorded.items() if section == "row_count"}
+    if any(counts.get(name) != n for name, n in tables.items()):
+        return False
+    return all(recorded.get(("export_sha256", p.name)) == _sha256(p) for p in exports)
+
+
+def _whole(con: duckdb.DuckDBPyConnection, database: Path) -> bool:
+    """Whether the file holds every block DuckDB's catalogue says it has (a truncated
+    file still opens, and counts come from metadata)."""
+    _, _, block_size, total_blocks, *_ = con.execute("PRAGMA database_size").fetchone()
+    return database.stat().st_size >= block_size * total_blocks
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable (POSIX; Windows has no folder handles)."""
+    if os.name == "nt":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _verify(temporary: Path, fingerprint: str, expected: dict[str, int]) -> None:
+    """Read the closed database back before it replaces anything: a failed save (a full
+    disk) leaves a file that does not."""
+    wal = temporary.with_name(temporary.name + ".wal")
+    if wal.exists() and wal.stat().st_size:
+        raise BuildError("the new database was not fully saved (its write-ahead log remains)")
+    try:
+        with duckdb.connect(str(temporary), read_only=True) as con:
+            (recorded,) = con.execute("SELECT value FROM build_info WHERE section = 'build' "
+                                      "AND name = 'fingerprint'").fetchone()
+            counts = _row_counts(con)
+            if not _whole(con, temporary):
+                raise BuildError("the new database file is shorter than its catalogue says; "
+                                 "is the disk full?")
+    except (duckdb.Error, TypeError) as exc:
+        raise BuildError(f"the new database could not be read back ({exc}); is the disk "
+                         "full?") from exc
+    if recorded != fingerprint or counts != expected:
+        differ = sorted(n for n in expected.keys() | counts.keys()
+                        if expected.get(n) != counts.get(n))
+        raise BuildError("the new database does not read back as written (tables "
+                         f"{', '.join(differ) or 'fingerprint'}); is the disk full?")
 
 
 def _data_kind(con: duckdb.DuckDBPyConnection, package: DataPackage) -> str:
@@ -296,12 +409,29 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                                 "read_options": repr(options),
                                 "sheets": repr(sorted((s.table, s.sheet or "")
                                                       for s in sources.values()))})
-    if (not force and all(p.is_file() for p in export_paths)
-            and _recorded_fingerprint(out) == fingerprint):
-        seconds = time.perf_counter() - started
-        console.print(f"{display_path(out)} is up to date: no input changed since it was "
-                      f"built; nothing to do ({seconds:.1f} s). Use --force to rebuild.")
-        return BuildResult(out, True, seconds, export_paths)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(out):
+        _remove_dead_temporaries([out, *export_paths])
+        if not force and _up_to_date(out, fingerprint, export_paths):
+            seconds = time.perf_counter() - started
+            console.print(f"{display_path(out)} is up to date: no input changed since it was "
+                          f"built and it reads back whole; nothing to do ({seconds:.1f} s). "
+                          "Use --force to rebuild.")
+            return BuildResult(out, True, seconds, export_paths)
+        return _build(package, sources, submission, data, out, exports, export_paths,
+                      sql_files, options, fingerprint, hashes, console, accept_inconsistent,
+                      started)
+
+
+def _build(package: DataPackage, sources: dict[str, TableSource], submission: Submission,
+           data: Path, out: Path, exports: Path, export_paths: list[Path],
+           sql_files: list[Path], options: ReadOptions, fingerprint: str,
+           hashes: dict[str, str], console: Console, accept_inconsistent: bool,
+           started: float) -> BuildResult:
+    """Validate, then write the database and its exports beside their targets and put
+    them in place only when they read back whole: exports first, the database last, so a
+    kill in between leaves a database whose recorded export checksums no longer match
+    (the next build redoes it)."""
 
     from hemisec.checks.validate import package_table, validate_sources
     from hemisec.findings import FINDING_COLUMNS
@@ -318,7 +448,6 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         console.print(f"[yellow]{report.errors:,} consistency errors in the inputs are kept "
                       "in validation_findings (--accept-inconsistent).[/]")
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     exports.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     temporary_exports = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in export_paths]
@@ -372,14 +501,33 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
                             f"{quote_literal(str(temporary_exports[0]))} (HEADER)")
                 con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
                             f"{quote_literal(str(temporary_exports[1]))} (FORMAT parquet)")
+                con.executemany("INSERT INTO build_info VALUES (?, ?, ?, ?)", [
+                    ("export_sha256", export.name, _sha256(temporary_export),
+                     "sha256 of the export written with this database: a build finding "
+                     "another file there writes both again.")
+                    for temporary_export, export in zip(temporary_exports, export_paths,
+                                                        strict=True)])
+                expected = _row_counts(con)
+                con.execute("CHECKPOINT")
                 con.close()
-                os.replace(temporary, out)
+                _verify(temporary, fingerprint, expected)
+                for path in [temporary, *temporary_exports]:
+                    _fsync(path)
                 for temporary_export, export in zip(temporary_exports, export_paths,
                                                     strict=True):
                     os.replace(temporary_export, export)
+                # A write-ahead log beside the target belongs to the database replaced.
+                out.with_name(out.name + ".wal").unlink(missing_ok=True)
+                os.replace(temporary, out)
+                for folder in {out.parent, exports}:
+                    _fsync_folder(folder)
                 step.detail = ", ".join(display_path(p) for p in [out, *export_paths])
         finally:
             con.close()
+    except duckdb.Error as exc:  # a full disk, a damaged temporary: the targets are intact
+        raise BuildError(f"DuckDB could not write the database: {exc}") from exc
+    except OSError as exc:
+        raise BuildError(f"writing the build failed: {exc}") from exc
     finally:
         for path in leftovers:
             path.unlink(missing_ok=True)
