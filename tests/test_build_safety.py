@@ -137,3 +137,18 @@ def test_a_failed_verification_keeps_the_previous_database(built: Path, monkeypa
     with pytest.raises(BuildError, match="read back"):
         build(DEFAULT_DESCRIPTOR, built, force=True, **QUIET)
     assert _snapshot(built) == before
+
+
+def test_formula_like_text_is_neutralised_in_the_csv_export(tmp_path: Path) -> None:
+    tables = colombia()
+    formula = '=HYPERLINK("http://example.org","click")'
+    for name in ("homicide", "population"):
+        tables[name]["source"] = formula
+    out = tmp_path / "out" / "hemisec.duckdb"
+    build(write_delimited(tmp_path / "sub", tables), out, **QUIET)
+    exported = (out.parent / "indicators.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in exported and ',=HYPERLINK' not in exported
+    with duckdb.connect(str(out), read_only=True) as con:  # the database keeps the value
+        (source,) = con.execute("SELECT DISTINCT source FROM indicators WHERE method = "
+                                "'computed' AND indicator = 'homicide_rate'").fetchone()
+    assert source.startswith("=HYPERLINK")

@@ -70,3 +70,23 @@ def test_a_complete_import_replaces_the_previous_one_as_a_whole(tmp_path: Path) 
     assert (out / "population.csv").read_bytes() == first
     assert not (out / "stale.csv").exists() and (out / IMPORT_MARKER).is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "realdata"]
+
+
+@pytest.mark.realdata
+def test_a_truncated_download_is_refused_by_name(tmp_path: Path) -> None:
+    """2,141 of 2,275 rows once imported without a word; now the checksum (with
+    SOURCES.md beside the file) or the cut last line (without it) says so."""
+    data = (REALDATA / WB).read_bytes()
+    cut = data[: len(data) * 9 // 10]
+    with_sources = tmp_path / "with"
+    with_sources.mkdir()
+    shutil.copy(REALDATA / "SOURCES.md", with_sources / "SOURCES.md")
+    (with_sources / WB).write_bytes(cut[: cut.rindex(b"\n") + 1])  # whole lines, fewer
+    with pytest.raises(UsageError, match=r"sha256 is not the one SOURCES.md records"):
+        import_all(with_sources, tmp_path / "out1")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / WB).write_bytes(cut[: cut.rindex(b",")])  # cut inside a line
+    with pytest.raises(UsageError, match="looks cut off"):
+        import_all(alone, tmp_path / "out2")
+    assert not (tmp_path / "out1").exists() and not (tmp_path / "out2").exists()

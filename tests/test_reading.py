@@ -319,3 +319,26 @@ def test_cli_build_and_mapping_read_submissions_the_same_way(tables, tmp_path) -
 
     result = run_hemisec("validate", str(broken), "--delimiter", "tab", "--encoding", "nope")
     assert result.returncode == 2 and "not an encoding" in result.stderr
+
+
+@pytest.mark.parametrize("path, message", [
+    (["a.csv", "b.csv"], "multipart path"), ("https://example.org/homicide.csv", "remote"),
+    ("../outside/homicide.csv", "outside the descriptor"), (7, "path of a file beside"),
+])
+def test_submitted_descriptor_paths_are_files_beside_it(path, message, tmp_path) -> None:
+    descriptor = tmp_path / "datapackage.json"
+    descriptor.write_text(json.dumps({"resources": [
+        {"name": "homicide", "path": path, "schema": "https://example.org/schema.json"}]}),
+        encoding="utf-8")
+    with pytest.raises(UsageError, match=message):
+        validate([descriptor])
+
+
+def test_submitted_descriptor_is_read_without_fetching_its_schema(tables, tmp_path) -> None:
+    folder = write_delimited(tmp_path / "sub", {"homicide": tables["homicide"]})
+    (folder / "datapackage.json").write_text(json.dumps({
+        "profile": "https://example.org/profile.json",
+        "resources": [{"name": "homicide", "path": "homicide.csv",
+                       "schema": "https://example.org/schema.json"}]}), encoding="utf-8")
+    report = validate([folder / "datapackage.json"])  # no network here: it would fail
+    assert report.errors == 0 and report.loaded["homicide"].rows == len(tables["homicide"])

@@ -203,6 +203,24 @@ def _whole(con: duckdb.DuckDBPyConnection, database: Path) -> bool:
     return database.stat().st_size >= block_size * total_blocks
 
 
+#: Text a spreadsheet runs as a formula when a cell starts with it.
+FORMULA_START = "^[=+@\t\r-]"
+
+
+def _spreadsheet_safe(package: DataPackage, table: str) -> str:
+    """The select list of a CSV export: a text cell a spreadsheet would run as a formula
+    (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe, as
+    OWASP advises; the database and the Parquet export keep the value as it is."""
+    columns = []
+    for spec_field in package.build_tables[table].fields:
+        name = quote_identifier(spec_field.name)
+        if spec_field.type == "string":
+            name = (f"CASE WHEN regexp_matches({name}, {quote_literal(FORMULA_START)}) "
+                    f"THEN {quote_literal(chr(39))} || {name} ELSE {name} END AS {name}")
+        columns.append(name)
+    return ", ".join(columns)
+
+
 def _fsync(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
@@ -497,7 +515,8 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                                f"{report.warnings:,} warnings kept in validation_findings")
             with _step(console, 6, "write") as step:
                 order = "ORDER BY iso3, year, indicator, method, source"
-                con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
+                con.execute(f"COPY (SELECT {_spreadsheet_safe(package, 'indicators')} FROM "
+                            f"indicators {order}) TO "
                             f"{quote_literal(str(temporary_exports[0]))} (HEADER)")
                 con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
                             f"{quote_literal(str(temporary_exports[1]))} (FORMAT parquet)")

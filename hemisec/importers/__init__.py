@@ -145,8 +145,18 @@ def run_import(source_name: str, file: Path, out: Path,
         raise UsageError(f"unknown source '{source_name}'; use one of: {', '.join(SOURCES)}")
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
+    from hemisec.importers.integrity import check_whole
+
+    check_whole(file)
     package = package or DataPackage.load()
-    result = SOURCES[source_name].read(file, package)
+    try:
+        result = SOURCES[source_name].read(file, package)
+    except UsageError:
+        raise
+    except Exception as exc:  # a damaged or unexpected file: name it, never a traceback
+        detail = " ".join(str(exc).split())[:300]
+        raise UsageError(f"{file}: could not be imported as {source_name} "
+                         f"({type(exc).__name__}: {detail})") from exc
     out.mkdir(parents=True, exist_ok=True)
     written = {}
     reports = [result.not_imported]
@@ -236,13 +246,8 @@ def import_all(folder: Path, out: Path,
         for name, path in found:
             try:
                 results.append((name, *run_import(name, path, staging, package)))
-            except UsageError:
-                raise
-            except Exception as exc:  # a damaged public file: name it, keep what was there
-                detail = " ".join(str(exc).split())[:300]
-                raise UsageError(f"{path}: could not be imported as {name} "
-                                 f"({type(exc).__name__}: {detail}); {out} was left as it "
-                                 "was") from exc
+            except UsageError as exc:  # a damaged public file: named, and out kept
+                raise UsageError(f"{exc}; {out} was left as it was") from exc
         if out.exists():
             os.replace(out, retired)
         os.replace(staging, out)

@@ -144,16 +144,35 @@ def _add_folder(folder: Path, package: DataPackage, submission: Submission) -> N
 
 
 def _add_descriptor(path: Path, package: DataPackage, submission: Submission) -> None:
-    from frictionless import Package
+    """The tables a submitted datapackage.json names. Only each resource's name and
+    path are read: the tables are checked against the package's own schemas, so nothing
+    the descriptor points to is fetched, and every path must be a file beside it."""
+    import json
 
     try:
-        descriptor = Package(str(path.resolve()), basepath=str(path.resolve().parent))
-    except Exception as exc:  # frictionless raises its own error types
-        raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from exc
-    for resource in descriptor.resources:
-        if resource.name not in package.tables:
-            raise UsageError(f"{path}: resource '{resource.name}' is not a table of the package")
-        submission.add(TableSource(resource.name, path.resolve().parent / str(resource.path)))
+        descriptor = json.loads(path.read_text(encoding="utf-8-sig"))
+        resources = descriptor["resources"]
+        if not isinstance(resources, list):
+            raise TypeError("'resources' is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from None
+    root = path.resolve().parent
+    for resource in resources:
+        name = resource.get("name") if isinstance(resource, dict) else None
+        where = resource.get("path") if isinstance(resource, dict) else None
+        if name not in package.tables:
+            raise UsageError(f"{path}: resource '{name}' is not a table of the package")
+        if isinstance(where, list):
+            raise UsageError(f"{path}: resource '{name}' has a multipart path; hemisec reads "
+                             "one file per table: join the parts into one file")
+        if not isinstance(where, str) or "://" in where:
+            raise UsageError(f"{path}: resource '{name}' must have the path of a file beside "
+                             "the descriptor (hemisec does not fetch remote files)")
+        target = (root / where).resolve()
+        if not target.is_relative_to(root):
+            raise UsageError(f"{path}: resource '{name}' points outside the descriptor's "
+                             f"folder ({where})")
+        submission.add(TableSource(name, target))
 
 
 def resolve_submission(paths: list[Path], package: DataPackage) -> Submission:
