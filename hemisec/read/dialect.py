@@ -101,7 +101,17 @@ class Dialect:
 
 
 def decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
-    """The text of `data`, the encoding it was read in, and whether that was guessed."""
+    """The text of `data`, the encoding it was read in, and whether that was guessed.
+    Text with NUL characters is not a table a spreadsheet wrote: refused."""
+    text, name, guessed = _decode(data, encoding)
+    if "\x00" in text:
+        raise UndecodableFile("the file holds NUL characters: it is not text in "
+                              f"{encoding_name(name)} (a binary file, or UTF-16 without its "
+                              "byte-order mark? give --encoding)")
+    return text, name, guessed
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
     if encoding is not None:
         try:
             return data.decode(encoding), encoding, False
@@ -154,7 +164,10 @@ def detect_delimiter(text: str, columns: list[str]) -> tuple[str, bool]:
     known = set(columns)
     scores = []
     for delimiter in DELIMITERS:
-        cells = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
+        except csv.Error:  # e.g. a header longer than a cell may be: not this delimiter
+            cells = []
         names = {c.strip().lower() for c in cells}
         scores.append((len(names & known), len(cells), delimiter))
     ranked = sorted(scores, key=lambda s: (-s[0], -s[1]))

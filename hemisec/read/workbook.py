@@ -22,7 +22,7 @@ from hemisec.read.raw import RawTable, UnreadableFile, frame_from_rows
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: A workbook whose parts expand to more than this is refused before it is opened:
 #: a few megabytes of zip can expand to gigabytes of XML.
-MAX_UNCOMPRESSED_BYTES = 512 * 2**20
+MAX_UNCOMPRESSED_BYTES = 128 * 2**20
 #: Columns read from a sheet: no table of the package has more (see delimited.py).
 MAX_COLUMNS = 1_000
 _ZERO_PADDED = re.compile(r"0+")
