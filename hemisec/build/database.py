@@ -26,7 +26,7 @@ from hemisec import __version__
 from hemisec.build.ddl import create_table, load_frames, quote_identifier, quote_literal
 from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
-from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path
+from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path, file_sha256
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import Submission, TableSource, resolve_submission
 
@@ -78,13 +78,6 @@ def _step(console: Console, number: int, title: str) -> Iterator[_Step]:
                   f"({time.perf_counter() - started:.1f} s)")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _label(path: Path, root: Path) -> str:
     """An input's name in build_info: relative to the package when it is inside it."""
@@ -113,7 +106,7 @@ def _inputs(sources: dict[str, TableSource], package: DataPackage,
 
 
 def _fingerprint(input_hashes: dict[str, str]) -> str:
-    code = {p.relative_to(CODE).as_posix(): _sha256(p) for p in sorted(CODE.rglob("*.py"))}
+    code = {p.relative_to(CODE).as_posix(): file_sha256(p) for p in sorted(CODE.rglob("*.py"))}
     text = json.dumps([__version__, sorted(input_hashes.items()), sorted(code.items())])
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -193,7 +186,7 @@ def _up_to_date(database: Path, fingerprint: str, exports: list[Path]) -> bool:
     tables = {name: int(v) for (section, name), v in recorded.items() if section == "row_count"}
     if any(counts.get(name) != n for name, n in tables.items()):
         return False
-    return all(recorded.get(("export_sha256", p.name)) == _sha256(p) for p in exports)
+    return all(recorded.get(("export_sha256", p.name)) == file_sha256(p) for p in exports)
 
 
 def _whole(con: duckdb.DuckDBPyConnection, database: Path) -> bool:
@@ -422,7 +415,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
     export_paths = [exports / "indicators.csv", exports / "indicators.parquet"]
 
     inputs = _inputs(sources, package, sql_files)
-    hashes = {label: _sha256(path) for label, path in inputs.items()}
+    hashes = {label: file_sha256(path) for label, path in inputs.items()}
     fingerprint = _fingerprint({**hashes, "accept_inconsistent": str(accept_inconsistent),
                                 "read_options": repr(options),
                                 "sheets": repr(sorted((s.table, s.sheet or "")
@@ -521,7 +514,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
                             f"{quote_literal(str(temporary_exports[1]))} (FORMAT parquet)")
                 con.executemany("INSERT INTO build_info VALUES (?, ?, ?, ?)", [
-                    ("export_sha256", export.name, _sha256(temporary_export),
+                    ("export_sha256", export.name, file_sha256(temporary_export),
                      "sha256 of the export written with this database: a build finding "
                      "another file there writes both again.")
                     for temporary_export, export in zip(temporary_exports, export_paths,

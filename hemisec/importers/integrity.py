@@ -7,12 +7,12 @@ A download cut short still parses; without this, it imports fewer rows without a
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from pathlib import Path
 
 from hemisec.errors import UsageError
+from hemisec.paths import file_sha256
 
 SOURCES_FILE = "SOURCES.md"
 _SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
@@ -44,13 +44,6 @@ def recorded_checksums(folder: Path) -> dict[str, str]:
     return checksums
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _last_line_complete(path: Path) -> None:
     with path.open("rb") as handle:
@@ -81,7 +74,7 @@ def check_whole(path: Path) -> None:
     if path.stat().st_size == 0:
         raise UsageError(f"{path}: the file is empty")
     expected = recorded_checksums(path.parent).get(path.name)
-    if expected is not None and _sha256(path) != expected:
+    if expected is not None and file_sha256(path) != expected:
         raise UsageError(f"{path}: its sha256 is not the one {SOURCES_FILE} records "
                          f"({expected[:12]}...): the file is truncated or changed; fetch it "
                          f"again, or record the new release in {SOURCES_FILE}")
