@@ -12,6 +12,7 @@ without meaning it (trailing empty columns and rows) is dropped with a notice.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from hemisec.read.delimited import read_delimited
 from hemisec.read.dialect import Dialect, ReadOptions
 from hemisec.read.raw import RawTable, UnreadableFile
 from hemisec.read.sources import TableSource
-from hemisec.read.workbook import read_sheet
+from hemisec.read.workbook import read_sheet, sheet_names
 
 FILE_UNREADABLE = register(
     "file-unreadable", "error", "file", "The file could not be read as a table",
@@ -300,23 +301,22 @@ def _infer_decimal(text: pd.DataFrame, spec: TableSpec, dialect: Dialect | None,
     if commas and not points:
         decimal = ","
     guessed = (*dialect.guessed, "decimal") if commas and points else dialect.guessed
-    return decimal, Dialect(dialect.encoding, dialect.delimiter, decimal, dialect.line_ends,
-                            guessed)
+    return decimal, dataclasses.replace(dialect, decimal=decimal, guessed=guessed)
 
 
-def _unreadable(source: TableSource, spec: TableSpec, message: str,
-                row: int | None) -> LoadedTable:
+def _nothing_read(spec: TableSpec, label: str, findings: pd.DataFrame,
+                  dialect: Dialect | None = None,
+                  notices: list[str] | None = None) -> LoadedTable:
+    """A table none of whose rows can be checked: its findings say why."""
     empty = pd.DataFrame(columns=spec.field_names, dtype="str")
-    finding = make_findings(FILE_UNREADABLE, resource=spec.name, file=source.label, row=row,
-                            field=None, value=None, message=message)
-    return LoadedTable(spec, source.label, empty, typed_frame(empty, spec), finding)
+    return LoadedTable(spec, label, empty, typed_frame(empty, spec), findings, dialect,
+                       notices or [])
 
 
 def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions) -> RawTable:
-    """The cells of the source, by position, from a delimited file or a workbook sheet."""
+    """The cells of the source, by position, from a delimited file or a workbook sheet
+    (its first visible sheet when none is named)."""
     if source.is_workbook:
-        from hemisec.read.workbook import sheet_names
-
         sheet = source.sheet if source.sheet is not None else next(iter(sheet_names(
             source.path)), "")
         return read_sheet(source.path, sheet)
@@ -332,16 +332,16 @@ def load_table(source: TableSource, spec: TableSpec,
     try:
         raw = read_raw(source, spec, options)
     except UnreadableFile as exc:
-        return _unreadable(source, spec, str(exc), exc.row)
+        return _nothing_read(spec, label, make_findings(
+            FILE_UNREADABLE, resource=spec.name, file=label, row=exc.row, field=None,
+            value=None, message=str(exc)))
     present, filled = _masks(raw.cells)
     header, keep, notices = _drop_trailing_empties(raw, label, filled)
     cells, present, filled = raw.cells.iloc[:keep], present[:keep], filled[:keep]
 
     wide = _wide_layout(header, spec, label)
     if wide is not None:  # nothing else of the table can be checked as laid out
-        empty = pd.DataFrame(columns=spec.field_names, dtype="str")
-        return LoadedTable(spec, label, empty, typed_frame(empty, spec), wide, raw.dialect,
-                           notices)
+        return _nothing_read(spec, label, wide, raw.dialect, notices)
 
     findings = [_header_findings(header, spec, label),
                 _row_length_findings(cells, present, filled, spec, label, header,
