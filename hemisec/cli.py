@@ -29,8 +29,12 @@ class OutputFormat(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]hemisec:[/] {message}",
-                                             highlight=False)
+    from rich.markup import escape
+
+    from hemisec.errors import printable
+
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]hemisec:[/] {escape(printable(message))}", highlight=False)
     return typer.Exit(EXIT_CANNOT_RUN)
 
 
@@ -55,7 +59,7 @@ def _read_options(encoding: str | None, delimiter: str | None, decimal: str | No
     try:
         return ReadOptions(encoding, delimiter, decimal)
     except LookupError:
-        raise _fail(f"--encoding {encoding}: not an encoding Python knows (try utf-8, cp1252, "
+        raise _fail(f"--encoding {encoding}: not a text encoding Python knows (try utf-8, cp1252, "
                     "latin-1 or utf-16)") from None
     except ValueError as exc:
         raise _fail(str(exc)) from None

@@ -318,7 +318,7 @@ def test_cli_build_and_mapping_read_submissions_the_same_way(tables, tmp_path) -
     assert report["unmapped"] == []
 
     result = run_hemisec("validate", str(broken), "--delimiter", "tab", "--encoding", "nope")
-    assert result.returncode == 2 and "not an encoding" in result.stderr
+    assert result.returncode == 2 and "not a text encoding" in result.stderr
 
 
 @pytest.mark.parametrize("path, message", [

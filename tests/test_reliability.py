@@ -9,11 +9,13 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 from rich.console import Console
 
 from hemisec.build.database import build
 from hemisec.checks.validate import validate
+from hemisec.paths import REPO_ROOT
 from hemisec.read import workbook
 from tests.conftest import HEADERS, run_hemisec
 from tests.submissions import colombia, write_delimited
@@ -114,3 +116,91 @@ def test_json_report_of_a_damaged_file_is_still_json(tmp_path: Path) -> None:
     result = run_hemisec("validate", str(tmp_path), "--format", "json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["findings"][0]["check"] == "file-unreadable"
+
+
+def _csv(folder: Path, name: str, frame) -> None:
+    frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _reference(name: str) -> pd.DataFrame:
+    return pd.read_csv(REPO_ROOT / "data" / "reference" / f"{name}.csv", dtype=str,
+                       keep_default_na=False)
+
+
+# Found by fuzzing the command line: submitted tables that lack a column others rely on,
+# reference tables with repeated codes, encodings that make no text.
+BROKEN_SUBMISSIONS = {
+    "offences without national_code": lambda d, t: _csv(
+        d, "national_offences", t["national_offences"].drop(columns="national_code")),
+    "mapping without match": lambda d, t: (
+        _csv(d, "iccs_correspondence", _reference("iccs_correspondence").drop(
+            columns="match")), _csv(d, "national_offences", t["national_offences"])),
+    "mapping without iccs_code": lambda d, t: _csv(
+        d, "iccs_correspondence", _reference("iccs_correspondence").drop(columns="iccs_code")),
+    "sex list with header Code": lambda d, t: (
+        _csv(d, "sex", _reference("sex").rename(columns={"code": "Code"})),
+        _csv(d, "homicide", t["homicide"])),
+    "catalogue with a repeated indicator": lambda d, t: (
+        _csv(d, "indicator_catalogue", _reference("indicator_catalogue").pipe(
+            lambda f: pd.concat([f, f.iloc[[0]]]))), _csv(d, "homicide", t["homicide"])),
+    "catalogue without tolerance_pct": lambda d, t: (
+        _csv(d, "indicator_catalogue", _reference("indicator_catalogue").drop(
+            columns="tolerance_pct")), _csv(d, "homicide", t["homicide"])),
+    "ICCS list with a repeated code": lambda d, t: (
+        _csv(d, "iccs", _reference("iccs").pipe(lambda f: pd.concat([f, f.iloc[[3]]]))),
+        _csv(d, "iccs_correspondence", _reference("iccs_correspondence"))),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_SUBMISSIONS))
+def test_broken_submissions_get_findings_not_crashes(case: str, tmp_path: Path) -> None:
+    BROKEN_SUBMISSIONS[case](tmp_path, colombia())
+    result = run_hemisec("validate", str(tmp_path), "--format", "json")
+    assert result.returncode == 1, result.stdout[-500:] + result.stderr
+    assert json.loads(result.stdout)["errors"] >= 1
+
+
+def test_encodings_that_make_no_text_are_refused(tmp_path: Path) -> None:
+    write_delimited(tmp_path, {"homicide": colombia()["homicide"]})
+    for encoding in ("rot13", "base64"):
+        result = run_hemisec("validate", str(tmp_path), "--encoding", encoding)
+        assert result.returncode == 2 and "not a text encoding" in result.stderr
+    result = run_hemisec("validate", str(tmp_path), "--encoding", "punycode")
+    assert result.returncode == 1 and "not punycode text" in result.stdout
+
+
+def test_damaged_sheets_and_far_away_cells_are_findings(tmp_path: Path) -> None:
+    import zipfile
+
+    book = openpyxl.Workbook()
+    book.active.title = "homicide"
+    book.active.append(HEADERS["homicide"].split(","))
+    book.active.cell(1_048_576, 30, "stray")
+    book.save(tmp_path / "far.xlsx")
+    started = time.perf_counter()
+    (finding,) = validate([tmp_path / "far.xlsx"]).to_dict()["findings"]
+    assert time.perf_counter() - started < 10
+    assert finding["check"] == "file-unreadable" and "stray" in finding["message"]
+
+    book = openpyxl.Workbook()
+    book.active.title = "homicide"
+    for row in range(200):
+        book.active.append(["COL", 2000 + row, "0101", "_T", "_T", row, "A", "x", None])
+    book.save(tmp_path / "whole.xlsx")
+    with zipfile.ZipFile(tmp_path / "whole.xlsx") as source, \
+            zipfile.ZipFile(tmp_path / "homicide.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, data[: len(data) // 2] if "worksheets/sheet" in
+                            item.filename else data)
+    (finding,) = validate([tmp_path / "homicide.xlsx"]).to_dict()["findings"]
+    assert finding["check"] == "file-unreadable" and "damaged" in finding["message"]
+
+
+def test_keys_compare_as_the_database_compares_them(tmp_path: Path) -> None:
+    (tmp_path / "homicide.csv").write_text(
+        HEADERS["homicide"] + "\nCOL,2015,0101,_T,_T,5,A,x,\nCOL,+2015,0101,_T,_T,6,A,x,\n",
+        encoding="utf-8")
+    (finding,) = validate([tmp_path]).to_dict()["findings"]
+    assert (finding["check"], finding["row"], finding["message"]) == (
+        "duplicate-key", 3, "the key (iso3, year, iccs_code, sex, mechanism) repeats row 2")

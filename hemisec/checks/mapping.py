@@ -53,7 +53,7 @@ def check_mapping(tables: dict[str, LoadedTable], references: dict[str, pd.DataF
     frames = []
     if OFFENCES in tables:
         table = tables[OFFENCES]
-        text = table.text
+        text = table.text.reindex(columns=table.spec.field_names).astype("str")  # absent: NA
         bad = text[_unmapped_rows(text, references[CORRESPONDENCE], package)]
         label = (" ('" + bad["national_label"] + "')").fillna("")
         frames.append(make_findings(
@@ -63,9 +63,9 @@ def check_mapping(tables: dict[str, LoadedTable], references: dict[str, pd.DataF
             + " has no row in " + CORRESPONDENCE))
     if CORRESPONDENCE in tables:
         table = tables[CORRESPONDENCE]
-        text = table.text
+        text = table.text.reindex(columns=table.spec.field_names).astype("str")
         partial = text[text["match"].isin(["broader", "narrower"])]
-        iccs_labels = references["iccs"].set_index("code")["label_en"]
+        iccs_labels = references["iccs"].drop_duplicates("code").set_index("code")["label_en"]
         frames.append(make_findings(
             NOT_FULL, resource=CORRESPONDENCE, file=table.file,
             row=line_numbers(partial.index), field="match", value=partial["match"],

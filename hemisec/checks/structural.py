@@ -129,10 +129,8 @@ def pandera_schema(spec: TableSpec, references: dict[str, pd.DataFrame],
             report_duplicates="exclude_first",
             checks=column_checks(field, code_lists, decimal),
             required=False)
-    key = [k for k in spec.primary_key if k in present]
-    return pa.DataFrameSchema(
-        columns, unique=key if len(key) == len(spec.primary_key) and key else None,
-        report_duplicates="exclude_first", name=spec.name)
+    # The primary key is checked in _key_findings, on the values the database compares.
+    return pa.DataFrameSchema(columns, name=spec.name)
 
 
 def _type_message(quoted: pd.Series, values: pd.Series, field: FieldSpec,
@@ -193,13 +191,36 @@ def _messages(check: str, field: FieldSpec | None, values: pd.Series, detail: st
     return quoted
 
 
-def _key_findings(loaded: LoadedTable, index: pd.Index) -> pd.DataFrame:
-    """One finding per repeated key row, naming the row that first used the key."""
+def key_values(loaded: LoadedTable) -> pd.DataFrame:
+    """The primary key as the database compares it: a number cell by its value where it
+    parsed ('+2015' and '2015' are one year), every other cell as written."""
+    spec = loaded.spec
+    columns = {}
+    for name in spec.primary_key:
+        text = loaded.text[name]
+        if spec.field(name).type == "string":
+            columns[name] = text
+        else:
+            typed = loaded.typed[name].astype("string")
+            columns[name] = typed.where(typed.notna(), text)
+    return pd.DataFrame(columns, index=loaded.text.index)
+
+
+def _key_findings(loaded: LoadedTable) -> pd.DataFrame:
+    """One finding per repeated key row, naming the row that first used the key. Found
+    with one pandas pass rather than pandera's, which slows to minutes when thousands of
+    keys repeat."""
     spec, text = loaded.spec, loaded.text
     key = list(spec.primary_key)
-    first_row = (text.groupby(key, dropna=False, sort=False).ngroup()
-                 .pipe(lambda g: g.index.to_series().groupby(g.values).transform("min")))
-    rows = pd.Index(index.unique())
+    if not key or not all(k in text for k in key):
+        return empty_findings()
+    keys = key_values(loaded)
+    repeated = keys.duplicated(keep="first")
+    if not repeated.any():
+        return empty_findings()
+    groups = keys.groupby(key, dropna=False, sort=False).ngroup()
+    first_row = groups.index.to_series().groupby(groups.to_numpy()).transform("min")
+    rows = text.index[repeated.to_numpy()]
     values = join_columns(text.loc[rows, key], " / ")
     first = first_row.loc[rows]
     return make_findings(
@@ -214,19 +235,16 @@ def check_structure(loaded: LoadedTable, references: dict[str, pd.DataFrame]) ->
     if text.empty:
         return empty_findings()
     schema = pandera_schema(spec, references, text, loaded.decimal)
+    frames = [_key_findings(loaded)]
     try:
         schema.validate(text[[c for c in text.columns if c in spec.field_names]], lazy=True)
-        return empty_findings()
+        cases = pd.DataFrame(columns=["check", "column", "index"])
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     cases = cases[cases["index"].notna()].copy()
     cases["index"] = cases["index"].astype(int)
 
-    frames = []
-    key_cases = cases["check"] == "multiple_fields_uniqueness"
-    if key_cases.any():
-        frames.append(_key_findings(loaded, pd.Index(cases.loc[key_cases, "index"])))
-    for (name, column), group in cases[~key_cases].groupby(["check", "column"], sort=False):
+    for (name, column), group in cases.groupby(["check", "column"], sort=False):
         check_id, _, detail = str(name).partition(":")
         check_id = {"not_nullable": MISSING_VALUE.id,
                     "field_uniqueness": DUPLICATE_VALUE.id}.get(check_id, check_id)

@@ -86,6 +86,12 @@ def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
     table.typed = table.typed.drop(index=pd.Index(repeated.astype(int)))
 
 
+def _readable(table: LoadedTable) -> bool:
+    """Whether a table was read with every column of its schema (no file-level error)."""
+    errors = table.findings[table.findings["severity"] == "error"]
+    return not errors["check"].map(lambda c: CHECKS[c].kind == "file").any()
+
+
 def _once(findings: pd.DataFrame) -> pd.DataFrame:
     """One problem, one finding: a cell breaking one rule in several ways (enum and code
     list), and the empty cells of a row that is short of cells, are reported once."""
@@ -127,7 +133,13 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
                            "table was used instead.")
             del loaded[name]
     references = dict(package.reference_frames)
-    references.update({n: loaded[n].text for n in loaded if n in package.reference_tables})
+    for name in [n for n in package.reference_tables if n in loaded]:
+        if _readable(loaded[name]):
+            references[name] = loaded[name].text
+        else:  # its own findings say what is wrong; codes are checked against ours
+            notices.append(f"{loaded[name].file} could not be read with the columns of "
+                           f"{name} (see its findings): codes were checked against the "
+                           f"package's own {name} table.")
 
     if "population" in loaded and loaded["population"].rows:  # an empty sheet gives none
         population = loaded["population"].typed
@@ -155,7 +167,8 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
     if "homicide" in loaded:  # the cross-check compares homicide rates only
         published = (loaded["published_indicators"].typed if "published_indicators" in loaded
                      else package_table(package, "published_indicators").typed)
-        catalogue = references["indicator_catalogue"].set_index("indicator")
+        catalogue = (references["indicator_catalogue"]
+                     .drop_duplicates("indicator").set_index("indicator"))
         tolerance = pd.to_numeric(catalogue["tolerance_pct"], errors="coerce").get(
             "homicide_rate")
     frames.append(check_plausibility(loaded, population, published,

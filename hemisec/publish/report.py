@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from hemisec.checks.validate import Report
-
-#: Control characters a cell may carry into the terminal (an escape sequence can clear the
-#: screen or fake a verdict): shown as escapes instead.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: object) -> str:
-    """Text safe to print: control characters written as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+from hemisec.errors import printable
 
 
 def render_json(report: Report) -> str:

@@ -56,8 +56,9 @@ class ReadOptions:
             raise ValueError(f"--delimiter must be one of {names} (write tab as '\\t' or 'tab')")
         if self.decimal is not None and self.decimal not in (".", ","):
             raise ValueError("--decimal must be '.' or ','")
-        if self.encoding is not None:
-            codecs.lookup(self.encoding)  # LookupError names an unknown encoding
+        if self.encoding is not None:  # LookupError: unknown, or not a text encoding
+            codecs.lookup(self.encoding)
+            "a".encode(self.encoding)  # rot13, base64...: codecs, but not of text
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
         except UnicodeDecodeError as exc:
             raise UndecodableFile(f"the file is not {encoding} text (byte {exc.start}): "
                                   "check --encoding") from None
+        except (UnicodeError, LookupError) as exc:
+            raise UndecodableFile(f"the file cannot be read as {encoding} ({exc}): check "
+                                  "--encoding") from None
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:

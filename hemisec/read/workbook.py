@@ -25,6 +25,9 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 MAX_UNCOMPRESSED_BYTES = 128 * 2**20
 #: Columns read from a sheet: no table of the package has more (see delimited.py).
 MAX_COLUMNS = 1_000
+#: Cells of a sheet's used range (rows x columns) read at most: a national workbook has a
+#: few hundred thousand; a stray cell at row 1,048,576 would make billions.
+MAX_SHEET_CELLS = 5_000_000
 _ZERO_PADDED = re.compile(r"0+")
 #: The hidden sheet that marks a workbook as hemisec's template, and says which columns
 #: the template prefilled (hemisec.publish.template writes it).
@@ -111,9 +114,22 @@ def _sheet_rows(path: Path, sheet: str, *,
             raise UnreadableFile(f"the workbook has no sheet '{sheet}'")
         worksheet = workbook[sheet]
         width = min(worksheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
-        rows = [[(cell.value, getattr(cell, "number_format", None), cell.data_type)
-                 for cell in row]
-                for row in worksheet.iter_rows(min_row=1, max_col=width)]
+        height = worksheet.max_row or 0
+        if height * width > MAX_SHEET_CELLS:  # openpyxl would pad every row of that range
+            raise UnreadableFile(
+                f"the sheet's used range reaches row {height:,} and column {width:,} (a stray "
+                f"cell far below or right of the table?); hemisec reads up to "
+                f"{MAX_SHEET_CELLS:,} cells a sheet: delete what lies outside the table, or "
+                "save it as CSV")
+        try:
+            rows = [[(cell.value, getattr(cell, "number_format", None), cell.data_type)
+                     for cell in row]
+                    for row in worksheet.iter_rows(min_row=1, max_col=width)]
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # the sheet's XML is parsed here, lazily: damage shows now
+            raise UnreadableFile(f"the sheet '{sheet}' is damaged ({type(exc).__name__}: "
+                                 f"{exc})") from None
         return rows, _prefilled(workbook)
     finally:
         workbook.close()
