@@ -137,7 +137,9 @@ def write_template(iso3: str, out: Path, language: str = "en",
     for row, text in enumerate(texts, start=1):
         cell = instructions.cell(row, 1, text)
         cell.font = Font(bold=row in (1, 3), size=14 if row == 1 else 11)
-    instructions.column_dimensions["A"].width = 110
+    _wrap(instructions, "A", 75)
+    instructions.sheet_properties.pageSetUpPr.fitToPage = True
+    instructions.page_setup.fitToWidth, instructions.page_setup.fitToHeight = 1, 0
 
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
