@@ -134,6 +134,9 @@ def _build_lock(out: Path) -> Iterator[None]:
         try:
             descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             break
+        except PermissionError as exc:
+            raise UsageError(f"{display_path(out.parent)}: cannot write there "
+                             f"({exc.strerror}); give another --out") from None
         except FileExistsError:
             try:
                 pid = int(lock.read_text(encoding="utf-8").strip() or "0")
