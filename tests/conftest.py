@@ -42,6 +42,40 @@ def run_hemisec(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
                           text=True, cwd=cwd or REPO_ROOT, env=env, check=False)
 
 
+#: The DuckDB 1.x client researchers may still have (the CLI on PyPI is 1.5.x).
+OLD_DUCKDB = "duckdb==1.5.6"
+
+
+@pytest.fixture(scope="session")
+def old_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python of a separate virtual environment with the DuckDB 1.x client."""
+    import venv
+
+    environment = tmp_path_factory.mktemp("duckdb1") / "venv"
+    venv.create(environment, with_pip=True)
+    python = environment / "bin" / "python"
+    installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet", OLD_DUCKDB],
+                               capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return python
+
+
+def read_with_old_duckdb(python: Path, database: Path) -> dict[str, int]:
+    """Row counts of every table of `database`, as the DuckDB 1.x client reads them."""
+    script = ("import duckdb, json, sys\n"
+              "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+              "names = [r[0] for r in con.execute('SELECT table_name FROM duckdb_tables()')"
+              ".fetchall()]\n"
+              "print(json.dumps({n: con.execute(f'SELECT count(*) FROM \"{n}\"').fetchone()[0]"
+              " for n in names}))\n")
+    result = subprocess.run([str(python), "-c", script, str(database)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    return json.loads(result.stdout)
+
+
 @pytest.fixture(scope="session")
 def package() -> DataPackage:
     return DataPackage.load()

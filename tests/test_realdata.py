@@ -202,3 +202,10 @@ def test_import_command(tmp_path: Path) -> None:
     assert (tmp_path / "not_imported" / "wb-homicide-rate.csv").is_file()
     unknown = run_hemisec("import", "no-such-source", str(file), "--out", str(tmp_path))
     assert unknown.returncode == 2 and "use one of" in unknown.stderr
+
+
+def test_the_duckdb_1x_client_reads_the_real_build(real_db: Path, old_duckdb: Path) -> None:
+    from tests.conftest import read_with_old_duckdb
+
+    counts = read_with_old_duckdb(old_duckdb, real_db)
+    assert counts["indicators"] > 4000 and len(counts) >= 25

@@ -36,6 +36,10 @@ CODE = Path(__file__).resolve().parent.parent
 TRANSFORM_OUTPUTS = ("iccs_counts", "indicators", "regional_indicators")
 STEPS = 6
 SYNTHETIC_COMMENT = "SYNTHETIC DEMO DATA: invented figures, not statistics. "
+#: The storage format the database is written in: DuckDB 1.0's, which every client
+#: since reads (DuckDB 2 writes a format 1.x clients refuse).
+STORAGE_VERSION = "v1.0.0"
+DATABASE_ALIAS = "hemisec"
 
 
 class BuildError(Exception):
@@ -109,6 +113,17 @@ def _fingerprint(input_hashes: dict[str, str]) -> str:
     code = {p.relative_to(CODE).as_posix(): file_sha256(p) for p in sorted(CODE.rglob("*.py"))}
     text = json.dumps([__version__, sorted(input_hashes.items()), sorted(code.items())])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _open_for_every_reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is a new file in the oldest storage format
+    current clients read: researchers on the DuckDB 1.x CLI, R or Python cannot open
+    DuckDB 2's own format."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH {quote_literal(str(path))} AS {DATABASE_ALIAS} "
+                f"(STORAGE_VERSION {quote_literal(STORAGE_VERSION)})")
+    con.execute(f"USE {DATABASE_ALIAS}")
+    return con
 
 
 def _pid_alive(pid: int) -> bool:
@@ -364,6 +379,8 @@ def _build_info(package: DataPackage, data: Path, data_kind: str, fingerprint: s
         ("build", "package_version", package.version, "Version of the package (datapackage.json)."),
         ("build", "hemisec_version", __version__, "Version of hemisec that built it."),
         ("build", "duckdb_version", duckdb.__version__, "DuckDB version used."),
+        ("build", "storage_version", STORAGE_VERSION,
+         "DuckDB storage format of the file: DuckDB 1.0 and every later client read it."),
         ("build", "built_at", datetime.now(UTC).isoformat(timespec="seconds"),
          "When the build finished (UTC)."),
         ("build", "data", data_kind,
@@ -467,7 +484,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     temporary_exports = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in export_paths]
     leftovers = [temporary, temporary.with_name(temporary.name + ".wal"), *temporary_exports]
     try:
-        con = duckdb.connect(str(temporary))
+        con = _open_for_every_reader(temporary)
         try:
             with _step(console, 2, "load") as step:
                 # Exactly the typed values the checks saw, by column name.
