@@ -14,7 +14,8 @@ from hemisec.paths import REPO_ROOT
 from tests.submissions import colombia, write_delimited
 
 #: What a source checkout has that the wheel must not need.
-NOT_SOURCES = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".benchmarks"}
+NOT_SOURCES = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".benchmarks",
+               ".setuptools-build", "dist"}
 
 
 def _not_sources(folder: str, names: list[str]) -> set[str]:
