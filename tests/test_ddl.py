@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from hemisec.build.ddl import load_frames
-from hemisec.checks.validate import package_table
 from hemisec.package import DataPackage
+from hemisec.read.tables import package_table
 
 
 @pytest.fixture(scope="module")

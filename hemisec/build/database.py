@@ -182,6 +182,18 @@ def _remove_dead_temporaries(paths: list[Path]) -> None:
                 candidate.unlink(missing_ok=True)
 
 
+def _read_back(database: Path) -> tuple[dict[tuple[str, str], str], dict[str, int], bool]:
+    """A database as a reader finds it: its build_info by (section, name), every table's
+    row count, and whether the file holds every block its catalogue says it has (a
+    truncated file still opens, and counts come from metadata). Raises duckdb.Error."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        recorded = {(section, name): value for section, name, value in con.execute(
+            "SELECT section, name, value FROM build_info").fetchall()}
+        counts = _row_counts(con)
+        _, _, block_size, total_blocks, *_ = con.execute("PRAGMA database_size").fetchone()
+    return recorded, counts, database.stat().st_size >= block_size * total_blocks
+
+
 def _up_to_date(database: Path, fingerprint: str, exports: list[Path]) -> bool:
     """Whether `database` was built from these inputs and still reads back whole: its
     fingerprint, every table's row count and every export's sha256 as recorded."""
@@ -190,28 +202,14 @@ def _up_to_date(database: Path, fingerprint: str, exports: list[Path]) -> bool:
     if database.with_name(database.name + ".wal").exists():
         return False  # a crashed read-write session's log: the file may not open as built
     try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            recorded = dict(((section, name), value) for section, name, value in con.execute(
-                "SELECT section, name, value FROM build_info").fetchall())
-            counts = _row_counts(con)
-            whole = _whole(con, database)
+        recorded, counts, whole = _read_back(database)
     except duckdb.Error:
         return False
-    if not whole:
-        return False
-    if recorded.get(("build", "fingerprint")) != fingerprint:
-        return False
     tables = {name: int(v) for (section, name), v in recorded.items() if section == "row_count"}
-    if any(counts.get(name) != n for name, n in tables.items()):
-        return False
-    return all(recorded.get(("export_sha256", p.name)) == file_sha256(p) for p in exports)
-
-
-def _whole(con: duckdb.DuckDBPyConnection, database: Path) -> bool:
-    """Whether the file holds every block DuckDB's catalogue says it has (a truncated
-    file still opens, and counts come from metadata)."""
-    _, _, block_size, total_blocks, *_ = con.execute("PRAGMA database_size").fetchone()
-    return database.stat().st_size >= block_size * total_blocks
+    return (whole and recorded.get(("build", "fingerprint")) == fingerprint
+            and all(counts.get(name) == n for name, n in tables.items())
+            and all(recorded.get(("export_sha256", p.name)) == file_sha256(p)
+                    for p in exports))
 
 
 #: Text a spreadsheet runs as a formula when a cell starts with it.
@@ -255,17 +253,14 @@ def _verify(temporary: Path, fingerprint: str, expected: dict[str, int]) -> None
     if wal.exists() and wal.stat().st_size:
         raise BuildError("the new database was not fully saved (its write-ahead log remains)")
     try:
-        with duckdb.connect(str(temporary), read_only=True) as con:
-            (recorded,) = con.execute("SELECT value FROM build_info WHERE section = 'build' "
-                                      "AND name = 'fingerprint'").fetchone()
-            counts = _row_counts(con)
-            if not _whole(con, temporary):
-                raise BuildError("the new database file is shorter than its catalogue says; "
-                                 "is the disk full?")
-    except (duckdb.Error, TypeError) as exc:
+        recorded, counts, whole = _read_back(temporary)
+    except duckdb.Error as exc:
         raise BuildError(f"the new database could not be read back ({exc}); is the disk "
                          "full?") from exc
-    if recorded != fingerprint or counts != expected:
+    if not whole:
+        raise BuildError("the new database file is shorter than its catalogue says; is the "
+                         "disk full?")
+    if recorded.get(("build", "fingerprint")) != fingerprint or counts != expected:
         differ = sorted(n for n in expected.keys() | counts.keys()
                         if expected.get(n) != counts.get(n))
         raise BuildError("the new database does not read back as written (tables "
@@ -464,8 +459,9 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     kill in between leaves a database whose recorded export checksums no longer match
     (the next build redoes it)."""
 
-    from hemisec.checks.validate import package_table, validate_sources
+    from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS
+    from hemisec.read.tables import package_table
 
     with _step(console, 1, "validate") as step:
         report = validate_sources(sources, package, options, submission.notices)

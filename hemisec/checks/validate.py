@@ -1,7 +1,7 @@
 """Validate a table, a national submission folder or a datapackage.json.
 
 Finds every problem at once: file-level, structural (pandera, from the Table
-Schemas), consistency and plausibility. Raises `UsageError` (hemisec.read.sources) only
+Schemas), consistency and plausibility. Raises `UsageError` (hemisec.errors) only
 when it cannot run at all (a path that does not exist, a table it does not know).
 """
 
@@ -20,7 +20,7 @@ from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource, resolve_submission
-from hemisec.read.tables import MISSING_CELL, LoadedTable, load_table
+from hemisec.read.tables import MISSING_CELL, LoadedTable, load_table, package_table
 
 
 @dataclass
@@ -111,12 +111,6 @@ def validate(paths: list[Path], package: DataPackage | None = None,
     return validate_sources(submission.sources, package, options, submission.notices)
 
 
-def package_table(package: DataPackage, name: str) -> LoadedTable:
-    """One of the package's own tables, read like a submitted one."""
-    spec = package.tables[name]
-    return load_table(TableSource(name, spec.path), spec)
-
-
 def validate_sources(sources: dict[str, TableSource], package: DataPackage,
                      options: ReadOptions | None = None,
                      notices: list[str] | None = None) -> Report:
@@ -125,21 +119,19 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
     loaded = {name: load_table(sources[name], package.tables[name], options)
               for name in package.reference_first(list(sources))}
     notices = [*(notices or []), *(n for t in loaded.values() for n in t.notices)]
+    references = dict(package.reference_frames)
     for name in [n for n in package.reference_tables if n in loaded]:
         table = loaded[name]
-        if table.rows == 0 and not (table.findings["severity"] == "error").any():
-            # An empty reference table (an unfilled template sheet) replaces nothing.
+        if not _readable(table):  # its own findings say what is wrong; ours are used
+            notices.append(f"{table.file} could not be read with the columns of {name} "
+                           f"(see its findings): codes were checked against the package's "
+                           f"own {name} table.")
+        elif table.rows == 0:  # an unfilled template sheet replaces nothing
             notices.append(f"{table.file} has no rows: the package's own {name} "
                            "table was used instead.")
             del loaded[name]
-    references = dict(package.reference_frames)
-    for name in [n for n in package.reference_tables if n in loaded]:
-        if _readable(loaded[name]):
-            references[name] = loaded[name].text
-        else:  # its own findings say what is wrong; codes are checked against ours
-            notices.append(f"{loaded[name].file} could not be read with the columns of "
-                           f"{name} (see its findings): codes were checked against the "
-                           f"package's own {name} table.")
+        else:
+            references[name] = table.text
 
     if "population" in loaded and loaded["population"].rows:  # an empty sheet gives none
         population = loaded["population"].typed

@@ -7,13 +7,11 @@ import io
 from pathlib import Path
 
 from hemisec.read.dialect import ReadOptions, UndecodableFile, decode, detect
-from hemisec.read.raw import RawTable, UnreadableFile, frame_from_rows
+from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
 
 #: Larger cells are refused: no table of the package needs them, and they are how a
 #: damaged or hostile file exhausts memory.
 MAX_CELL_CHARACTERS = 100_000
-#: More header cells than this is not a table of the package (the widest has a dozen).
-MAX_COLUMNS = 1_000
 
 
 def read_delimited(path: Path, columns: list[str], options: ReadOptions) -> RawTable:

@@ -9,6 +9,11 @@ import pandas as pd
 
 from hemisec.read.dialect import Dialect
 
+#: More columns than this is no table of the package (the widest has a dozen): a header,
+#: CSV row or sheet range beyond it is refused or cut, so a damaged file cannot exhaust
+#: memory.
+MAX_COLUMNS = 1_000
+
 
 class UnreadableFile(Exception):
     """The file (or sheet) cannot be read as a table; `row` is where, when known."""

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hemisec.findings import concat_findings, empty_findings, make_findings, register
-from hemisec.package import FieldSpec, TableSpec
+from hemisec.package import DataPackage, FieldSpec, TableSpec
 from hemisec.read.delimited import read_delimited
 from hemisec.read.dialect import Dialect, ReadOptions
 from hemisec.read.raw import RawTable, UnreadableFile
@@ -380,3 +380,9 @@ def _dialect_notice(label: str, dialect: Dialect) -> str:
         notice += (f" The {' and '.join(dialect.guessed)} {verb} guessed: if values look "
                    f"wrong, give {dialect.override_hint()}.")
     return notice
+
+
+def package_table(package: DataPackage, name: str) -> LoadedTable:
+    """One of the package's own tables, read as a submitted one is."""
+    spec = package.tables[name]
+    return load_table(TableSource(name, spec.path), spec)

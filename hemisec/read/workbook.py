@@ -17,14 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from hemisec.read.raw import RawTable, UnreadableFile, frame_from_rows
+from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: A workbook whose parts expand to more than this is refused before it is opened:
 #: a few megabytes of zip can expand to gigabytes of XML.
 MAX_UNCOMPRESSED_BYTES = 128 * 2**20
-#: Columns read from a sheet: no table of the package has more (see delimited.py).
-MAX_COLUMNS = 1_000
 #: Cells of a sheet's used range (rows x columns) read at most: a national workbook has a
 #: few hundred thousand; a stray cell at row 1,048,576 would make billions.
 MAX_SHEET_CELLS = 5_000_000
