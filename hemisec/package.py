@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from hemisec.paths import BUILD_SCHEMAS, DEFAULT_DESCRIPTOR
 
 #: The text every synthetic demo row carries in its `source` column.
 SYNTHETIC_MARKER = "SYNTHETIC DEMO"
+#: The folder of the package's reference tables (code lists, catalogue, thresholds).
+REFERENCE_FOLDER = "reference"
 
 
 @dataclass(frozen=True)
@@ -188,10 +190,12 @@ class DataPackage:
 
     @property
     def reference_tables(self) -> list[str]:
-        """Tables that other tables point to: countries, ICCS, the code lists."""
+        """Tables that other tables point to (countries, ICCS, the code lists) and the
+        package's other tables of reference (data/reference/: catalogue, thresholds)."""
         specs = [*self.tables.values(), *self.build_tables.values()]
         targets = {fk.resource for t in specs for fk in t.foreign_keys}
-        return [name for name in self.tables if name in targets]
+        return [name for name, spec in self.tables.items()
+                if name in targets or spec.path.parent.name == REFERENCE_FOLDER]
 
     def reference_first(self, names: list[str]) -> list[str]:
         """`names` with reference tables before the tables whose keys point to them."""
@@ -207,6 +211,15 @@ class DataPackage:
         """The package's own reference tables, read as text."""
         return {name: read_text_csv(self.tables[name].path, self.tables[name].missing_values)
                 for name in self.reference_tables}
+
+
+@cache
+def thresholds(path: Path | None = None) -> dict[str, float]:
+    """The package's thresholds and tolerances (data/reference/thresholds.csv) by rule."""
+    from hemisec.paths import PACKAGE_ROOT
+
+    frame = read_text_csv(path or PACKAGE_ROOT / "data" / REFERENCE_FOLDER / "thresholds.csv")
+    return dict(zip(frame["rule"], frame["value"].astype(float), strict=True))
 
 
 def read_text_csv(path: Path, missing_values: tuple[str, ...] = ("",)) -> pd.DataFrame:

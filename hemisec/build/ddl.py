@@ -11,7 +11,8 @@ import pandas as pd
 
 from hemisec.package import DataPackage, FieldSpec, TableSpec
 
-DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE"}
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
+                "boolean": "BOOLEAN"}
 
 
 def quote_identifier(name: str) -> str:

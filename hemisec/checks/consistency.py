@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hemisec.findings import Check, concat_findings, empty_findings, make_findings, register
+from hemisec.package import thresholds
 from hemisec.read.tables import LoadedTable, line_numbers
 
 
@@ -20,7 +21,9 @@ class PartsRule:
     """Rows whose `dimension` is one of `parts` must not add up to more than the `total` row.
 
     Where the parts are exhaustive (`differs` is set) and every part is given, they must
-    add up to exactly the total.
+    add up to exactly the total. A gap within the source's rounding (the thresholds
+    table) is a warning, not an error; so is a shortfall when every part but the
+    unknown one (`unknown`) is given, as the unknown cases it implies limit the figures.
     """
 
     table: str
@@ -29,6 +32,10 @@ class PartsRule:
     parts: tuple[str, ...]
     exceeds: Check
     differs: Check | None = None
+    unknown: str | None = None
+    #: The thresholds rule giving a tolerance in % of the total (estimates such as
+    #: population); counts have an absolute one.
+    relative_tolerance: str | None = None
 
 
 SEX_EXCEEDS = register(
@@ -62,6 +69,16 @@ PRISON_STATUS_EXCEEDS = register(
     "Unsentenced plus sentenced persons are more than all persons held",
     "Persons held unsentenced and sentenced cannot exceed persons held: check the reference "
     "dates and definitions of the three figures.")
+WITHIN_ROUNDING = register(
+    "parts-within-rounding", "warning", "consistency",
+    "The parts miss the total by no more than the source's rounding",
+    "Nothing to correct if the source rounds its figures (population in thousands, counts "
+    "derived from rates); otherwise make the parts add up to the total.")
+SHORT_OF_TOTAL = register(
+    "parts-short-of-total", "warning", "consistency",
+    "The parts add up to less than the total and no unknown category is given",
+    "Give the rest under the unknown category (_U), so that the parts add up to the total; "
+    "the indicators by this breakdown leave the gap out and say so in their note.")
 POPULATION_MISSING = register(
     "population-missing", "error", "consistency",
     "A country-year has observations but no population",
@@ -69,13 +86,15 @@ POPULATION_MISSING = register(
     "or submit the population table with your data.")
 
 PARTS_RULES = (
-    *(PartsRule(t, "sex", "_T", ("M", "F", "_U"), SEX_EXCEEDS, SEX_DIFFERS)
-      for t in ("population", "homicide", "prison")),
+    PartsRule("population", "sex", "_T", ("M", "F", "_U"), SEX_EXCEEDS, SEX_DIFFERS, "_U",
+              "population_parts_tolerance_pct"),
+    *(PartsRule(t, "sex", "_T", ("M", "F", "_U"), SEX_EXCEEDS, SEX_DIFFERS, "_U")
+      for t in ("homicide", "prison")),
     PartsRule("homicide", "mechanism", "_T", ("firearm", "other_weapon", "without_weapon", "_U"),
-              MECHANISM_EXCEEDS, MECHANISM_DIFFERS),
+              MECHANISM_EXCEEDS, MECHANISM_DIFFERS, "_U"),
     PartsRule("firearms", "marking_status", "_T",
               ("uniquely_marked", "altered_marking", "no_marking", "_U"),
-              MARKING_EXCEEDS, MARKING_DIFFERS),
+              MARKING_EXCEEDS, MARKING_DIFFERS, "_U"),
     PartsRule("prison", "measure", "persons_held", ("unsentenced", "sentenced"),
               PRISON_STATUS_EXCEEDS),
 )
@@ -106,8 +125,21 @@ def check_parts(loaded: LoadedTable, rule: PartsRule) -> pd.DataFrame:
     given = part_values.notna()
     parts_sum = part_values.sum(axis=1, min_count=1)
     total = merged[value]
-    exceeds = (parts_sum > total).fillna(False).astype(bool)
-    differs = (given.all(axis=1) & (parts_sum != total) & ~exceeds).fillna(False).astype(bool)
+    tolerance = _tolerance(rule, total, part_values)
+    gap = (parts_sum - total).astype("Float64")
+    exceeds = (gap > tolerance).fillna(False).astype(bool)
+    differs = (given.all(axis=1) & (gap < -tolerance)).fillna(False).astype(bool)
+    exhaustive = rule.differs is not None
+    short = pd.Series(False, index=merged.index)
+    if rule.unknown is not None and exhaustive and rule.relative_tolerance is None:
+        # A count's shortfall with no unknown given is cases of unknown category, whatever
+        # its size: the indicators by this breakdown need their number.
+        known = [p for p in rule.parts if p != rule.unknown]
+        short = (given[known].all(axis=1) & ~given[rule.unknown]
+                 & (gap < 0)).fillna(False).astype(bool)
+    within = ((gap != 0) & (gap.abs() <= tolerance)).fillna(False).astype(bool) & ~short & (
+        (gap > 0).fillna(False) | (exhaustive & (given.all(axis=1)
+                                                 | (rule.relative_tolerance is not None))))
 
     def describe(mask: pd.Series) -> pd.Series:
         shown = part_values[mask]
@@ -120,14 +152,42 @@ def check_parts(loaded: LoadedTable, rule: PartsRule) -> pd.DataFrame:
                 + total[mask].astype("string"))
 
     frames = []
-    for check, mask in ((rule.exceeds, exceeds), (rule.differs, differs)):
+    for check, mask in ((rule.exceeds, exceeds), (rule.differs, differs),
+                        (WITHIN_ROUNDING, within), (SHORT_OF_TOTAL, short)):
         if check is None or not mask.any():
             continue
         frames.append(make_findings(
             check, resource=spec.name, file=loaded.file,
             row=line_numbers(merged.loc[mask, "_index"]), field=value,
-            value=total[mask].astype("string"), message=describe(mask)))
+            value=total[mask].astype("string"), message=describe(mask) + (
+                _tolerance_text(tolerance[mask]) if check is WITHIN_ROUNDING else
+                _implied_text(-gap[mask], rule) if check is SHORT_OF_TOTAL else "")))
     return concat_findings(frames)
+
+
+def _tolerance_text(tolerance: pd.Series) -> pd.Series:
+    return ", within the source's rounding (tolerance " + tolerance.round(0).astype(
+        "Int64").astype("string") + ")"
+
+
+def _implied_text(shortfall: pd.Series, rule: PartsRule) -> pd.Series:
+    return ("; " + shortfall.astype("Int64").astype("string")
+            + f" are implied to have {rule.dimension} {rule.unknown} (unknown)")
+
+
+def _tolerance(rule: PartsRule, total: pd.Series, parts: pd.DataFrame) -> pd.Series:
+    """How far the parts may miss the total before it is an error, row by row: the
+    thresholds table's tolerance for counts (or, for estimates, its share of the total),
+    and at least its rounding allowance where every figure is a multiple of 1,000."""
+    limits = thresholds()
+    if rule.relative_tolerance:
+        tolerance = total.astype("Float64") * limits[rule.relative_tolerance] / 100
+    else:
+        tolerance = pd.Series(limits["count_parts_tolerance"], index=total.index, dtype="Float64")
+    unit = limits["rounded_figure_tolerance"]
+    thousands = ((total % 1000 == 0) & (parts.isna() | (parts % 1000 == 0)).all(axis=1)
+                 & (total > 0)).fillna(False).astype(bool)
+    return tolerance.where(~thousands, tolerance.clip(lower=unit))
 
 
 def check_population_coverage(loaded: LoadedTable, population: pd.DataFrame,

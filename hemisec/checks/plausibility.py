@@ -1,6 +1,7 @@
 """Plausibility checks: figures that are possible but worth a second look (warnings).
 
-Thresholds are stated once here, with why; a warning never fails a submission.
+Thresholds are read from the package's thresholds table; a warning never fails a
+submission.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from hemisec.findings import (
     make_findings,
     register,
 )
+from hemisec.denominators import choose_population
+from hemisec.package import thresholds
 from hemisec.read.tables import LoadedTable, line_numbers
 
-#: No country has recorded a national homicide rate near this; above it, a count or a
-#: population is almost surely wrong (e.g. a count in the wrong unit).
-MAX_HOMICIDE_RATE = 150.0
-#: A change above 50% in a year on a count of at least 50 is rarely real.
-MAX_YEARLY_CHANGE = 0.5
-MIN_COUNT_FOR_CHANGE = 50
-#: Occupancy above 300% of official capacity is beyond anything on record.
-MAX_OCCUPANCY = 3.0
+#: Thresholds come from the package's thresholds table (why each has its value is there).
+_LIMITS = thresholds()
+MAX_HOMICIDE_RATE = _LIMITS["max_homicide_rate"]
+MAX_YEARLY_CHANGE = _LIMITS["max_yearly_change_pct"] / 100
+MIN_COUNT_FOR_CHANGE = int(_LIMITS["min_count_for_change"])
+MAX_OCCUPANCY = _LIMITS["max_occupancy_pct"] / 100
 
 HOMICIDE_RATE = register(
     "homicide-rate-implausible", "warning", "plausibility",
@@ -56,9 +57,10 @@ def _homicide_rates(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataF
     typed = homicide.typed
     totals = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
                    & (typed["mechanism"] == "_T")].dropna(subset=["victims"])
-    pop = population[population["sex"] == "_T"].dropna(subset=["population"])
+    # The population the build divides by: one chosen series (hemisec.denominators).
+    pop = choose_population(population[population["sex"] == "_T"])
     merged = (totals.assign(_index=totals.index)[[*key, "victims", "_index"]]
-              .merge(pop[[*key, "population", "source"]].drop_duplicates(key), on=key))
+              .merge(pop[[*key, "population", "source"]], on=key))
     merged = merged[merged["population"] > 0]
     return merged.assign(rate=merged["victims"] / merged["population"] * 1e5)
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from hemisec.errors import UsageError
 from hemisec.findings import join_columns
+from hemisec.importers.provenance import provenance_rows, source_record
 from hemisec.package import DataPackage, read_text_csv
 
 MAPPINGS = Path(__file__).parent / "mappings"
@@ -36,6 +37,11 @@ class ImportResult:
     not_imported: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=REPORT_COLUMNS))
     notes: list[str] = field(default_factory=list)
+    #: What the `sources` table says of the file: the text its rows carry in `source`,
+    #: and the edition and release date the file states.
+    citation: str = ""
+    edition: str = ""
+    release_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,10 +130,31 @@ def resolve_duplicates(frame: pd.DataFrame, key: list[str], value: str,
     return frame[~repeated], reason
 
 
+def whole_counts(frame: pd.DataFrame, column: str, target: str) -> pd.DataFrame:
+    """The source's counts as whole numbers in `target`. A count the source gives with
+    decimals (derived from a rate or a percentage) is rounded, marked estimated
+    (obs_status E) and keeps the source's figure in its note: never rounded silently."""
+    number = pd.to_numeric(frame[column])
+    whole = number.round()
+    fractional = (number != whole).fillna(False)
+    text = whole.astype("Int64").astype(str)
+    status = frame["obs_status"] if "obs_status" in frame else pd.Series("", index=frame.index)
+    note = frame["note"] if "note" in frame else pd.Series("", index=frame.index)
+    return frame.assign(**{
+        target: text,
+        "obs_status": status.where(~fractional, "E"),
+        "note": note.where(~fractional, "the source gives " + frame[column].astype(str).str.strip()
+                           + " (not a whole number: derived from a rate or a percentage); "
+                           "rounded to " + text),
+    })
+
+
 def finish(frame: pd.DataFrame, table: str, package: DataPackage) -> pd.DataFrame:
-    """The rows in the table's column order, every cell as text, sorted by key."""
+    """The rows in the table's column order, every cell as text, sorted by key; with the
+    source's line (`_line`) kept aside for the provenance table."""
     spec = package.tables[table]
-    out = pd.DataFrame({name: frame.get(name, "") for name in spec.field_names})
+    names = [*spec.field_names, *(["_line"] if "_line" in frame else [])]
+    out = pd.DataFrame({name: frame.get(name, "") for name in names})
     return out.sort_values(list(spec.primary_key), ignore_index=True).astype(str).replace(
         {"nan": "", "<NA>": ""})
 
@@ -160,9 +187,14 @@ def run_import(source_name: str, file: Path, out: Path,
     out.mkdir(parents=True, exist_ok=True)
     written = {}
     reports = [result.not_imported]
+    record = source_record(file, result.citation, result.edition, result.release_date)
+    provenance = []
     for table, frame in result.tables.items():
         spec = package.tables[table]
         path = out / f"{table}.csv"
+        if "_line" in frame:
+            provenance.append(provenance_rows(table, frame, package, record["source_id"]))
+            frame = frame.drop(columns=["_line"])
         if path.is_file() and table not in package.reference_tables:
             existing = read_text_csv(path).fillna("")
             clash = frame.set_index(list(spec.primary_key)).index.isin(
@@ -173,10 +205,15 @@ def run_import(source_name: str, file: Path, out: Path,
                 "value": frame.loc[clash, spec.value_field or spec.field_names[-1]],
                 "reason": f"{path.name} already has this key from an earlier import; "
                           "kept that row"}))
+            if provenance and provenance[-1]["resource"].eq(table).all():
+                provenance[-1] = provenance[-1][~clash]
             frame = pd.concat([existing, frame[~clash]], ignore_index=True).sort_values(
                 list(spec.primary_key), ignore_index=True)
         frame.to_csv(path, index=False, lineterminator="\n")
         written[table] = len(frame)
+    _append(out, "sources", pd.DataFrame([record]), package)
+    if provenance:
+        _append(out, "provenance", pd.concat(provenance, ignore_index=True), package)
     not_imported = pd.concat([r for r in reports if not r.empty] or [reports[0]],
                              ignore_index=True)
     result.not_imported = not_imported
@@ -185,9 +222,21 @@ def run_import(source_name: str, file: Path, out: Path,
     return result, written
 
 
-#: The public files `hemisec import-all` looks for, in the order they are imported: the
-#: study's population before the World Bank's, so UNODC's own denominators are kept for
-#: 1990-2017 and the World Bank's fill the other years.
+def _append(out: Path, table: str, rows: pd.DataFrame, package: DataPackage) -> None:
+    """Add rows to a table every import adds to (sources, provenance); a row with a key
+    the table has replaces it (the same file imported again)."""
+    spec = package.tables[table]
+    path = out / f"{table}.csv"
+    key = list(spec.primary_key)
+    if path.is_file():
+        rows = pd.concat([read_text_csv(path).fillna(""), rows], ignore_index=True)
+        rows = rows.drop_duplicates(key, keep="last")
+    rows[spec.field_names].sort_values(key).to_csv(path, index=False, lineterminator="\n")
+
+
+#: The public files `hemisec import-all` looks for, in the order they are imported. Both
+#: population series are kept (the population key includes the source); the build
+#: divides by one of them per country and sex (hemisec.denominators).
 REALDATA_FILES = [
     ("gsh2019", "unodc_gsh2019_country_homicide_wide.csv"),
     ("gsh2019-population", "unodc_gsh2019_master_estimates.csv"),

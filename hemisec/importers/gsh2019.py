@@ -57,7 +57,8 @@ def read(path: Path, package: DataPackage) -> ImportResult:
     tables["published_indicators"] = finish(rates, "published_indicators", package)
     return ImportResult("gsh2019", tables,
                         report("gsh2019", path, frame, ["Country", "Indicator", "year"],
-                               "VALUE", reason))
+                               "VALUE", reason),
+                        citation=COUNTS_SOURCE, edition="Global Study on Homicide 2019")
 
 
 @source("gsh2019-population", "UNODC Global Study on Homicide 2019 Master Estimates "
@@ -78,4 +79,5 @@ def read_population(path: Path, package: DataPackage) -> ImportResult:
     rows["population"] = pd.to_numeric(rows["population"]).round().astype("Int64").astype(str)
     return ImportResult("gsh2019-population", {"population": finish(rows, "population", package)},
                         report("gsh2019-population", path, frame,
-                               ["Level", "UNODC_Name", "Year"], "Pop", reason))
+                               ["Level", "UNODC_Name", "Year"], "Pop", reason),
+                        citation=POPULATION_SOURCE, edition="Global Study on Homicide 2019")

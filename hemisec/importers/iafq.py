@@ -15,6 +15,7 @@ from hemisec.importers import (
     report,
     resolve_duplicates,
     source,
+    whole_counts,
 )
 from hemisec.package import DataPackage
 
@@ -40,9 +41,8 @@ def read(path: Path, package: DataPackage) -> ImportResult:
     reason[not_counts[not_counts].index] = "not a count"
     empty = (mapped["VALUE"].str.strip() == "") & (reason[mapped.index] == "")
     reason[empty[empty].index] = "no value"
-    rows = mapped[reason[mapped.index] == ""].assign(
+    rows = whole_counts(mapped[reason[mapped.index] == ""], "VALUE", "quantity").assign(
         iso3=lambda f: f["Iso3_code"], year=lambda f: f["Year"],
-        quantity=lambda f: pd.to_numeric(f["VALUE"]).round().astype("Int64").astype(str),
         priority=lambda f: f["priority"].astype(int),
         source=lambda f: "UNODC Illicit Arms Flows Questionnaire, dataUNODC (" + f["Source"]
         + ")")
@@ -51,4 +51,5 @@ def read(path: Path, package: DataPackage) -> ImportResult:
     reason.update(duplicate_reason[duplicate_reason != ""])
     return ImportResult(
         "iafq", {"firearms": finish(rows, "firearms", package)},
-        report("iafq", path, frame, KEY, "VALUE", reason))
+        report("iafq", path, frame, KEY, "VALUE", reason),
+        citation="UNODC Illicit Arms Flows Questionnaire, dataUNODC")

@@ -66,4 +66,5 @@ def read(path: Path, package: DataPackage) -> ImportResult:
     iccs = ours.assign(label_es=ours["code"].map(labels).fillna(""))
     return ImportResult(
         "iccs-es", {"iccs": finish(iccs, "iccs", package)}, report,
-        [f"{cleaned} Spanish titles had stray spaces or a final period, removed in label_es"])
+        [f"{cleaned} Spanish titles had stray spaces or a final period, removed in label_es"],
+        edition="ICCS version 1.0 (2015), Spanish, UNODC-INEGI app data")
