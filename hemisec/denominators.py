@@ -17,12 +17,14 @@ import pandas as pd
 
 KEY = ["iso3", "year", "sex"]
 COLUMNS = [*KEY, "population", "source", "series_rank", "series_years", "alternatives",
-           "is_break", "note"]
+           "is_break", "note", "input_row"]
 
 
 def choose_population(population: pd.DataFrame) -> pd.DataFrame:
     """One population per country, year and sex from a typed population table."""
     rows = population.dropna(subset=[*KEY, "population", "source"])
+    if "input_row" not in rows:
+        rows = rows.assign(input_row=rows.index)
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
     series = (rows.groupby(["iso3", "sex", "source"], as_index=False)
@@ -41,4 +43,5 @@ def choose_population(population: pd.DataFrame) -> pd.DataFrame:
     chosen["note"] = ("population series changes here from " + previous.fillna("")
                       + " to " + chosen["source"]).where(changed)
     return chosen[COLUMNS].astype({"series_rank": "int64", "series_years": "int64",
-                                   "alternatives": "int64", "is_break": "bool"})
+                                   "alternatives": "int64", "is_break": "bool",
+                                   "input_row": "int64"})

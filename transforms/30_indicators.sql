@@ -1,6 +1,7 @@
--- Step 3 of 4, indicators: one row per country, year and indicator.
+-- Step 3 of 5, indicators: one row per country, year and indicator.
 --
--- Input: stg_measures, indicator_catalogue, obs_status, published_indicators.
+-- Input: stg_measures, indicator_catalogue, obs_status, published_indicators,
+-- validation_findings (what was found on each input row becomes the value's flags).
 -- Output: indicator_left_out, the rows of the indicators table (created by the build from
 -- schemas/build/indicators.schema.json), and the view published_comparison.
 -- Each catalogue entry is numerator / denominator x multiplier over the same country-year,
@@ -40,6 +41,12 @@ FROM (
     SELECT indicator, numerator AS measure FROM indicator_catalogue
     UNION ALL
     SELECT indicator, denominator FROM indicator_catalogue WHERE denominator IS NOT NULL
+    UNION ALL
+    SELECT indicator, fallback_numerator FROM indicator_catalogue
+    WHERE fallback_numerator IS NOT NULL
+    UNION ALL
+    SELECT indicator, fallback_denominator FROM indicator_catalogue
+    WHERE fallback_denominator IS NOT NULL
 )
 WHERE measure NOT IN (SELECT measure FROM stg_measure_definitions);
 
@@ -50,27 +57,82 @@ FROM indicator_catalogue AS c
 JOIN stg_measure_definitions AS d ON d.measure = c.numerator
 WHERE c.iccs_code IS DISTINCT FROM d.iccs_code;
 
-INSERT INTO indicators
+-- Each indicator's numerator and denominator, and its fallback pair where the catalogue
+-- names one: a country-year takes the first pair it has both parts of.
+CREATE TEMP TABLE indicator_inputs AS
 WITH
+pairs AS (
+    SELECT indicator, numerator, denominator, CAST(NULL AS VARCHAR) AS pair_note,
+           1 AS preference
+    FROM indicator_catalogue
+    UNION ALL
+    SELECT indicator, fallback_numerator, fallback_denominator, fallback_note, 2
+    FROM indicator_catalogue WHERE fallback_numerator IS NOT NULL
+),
 paired AS (
     SELECT c.indicator, n.iso3, n.year, c.unit, c.multiplier,
-           c.denominator IS NULL AS is_count,
+           pr.denominator IS NULL AS is_count, pr.pair_note, pr.preference,
            n.value AS numerator, d.value AS denominator,
            n.obs_status AS numerator_status, coalesce(d.obs_status, 'A') AS denominator_status,
            n.source AS numerator_source, d.source AS denominator_source,
-           n.note AS numerator_note, d.note AS denominator_note
-    FROM indicator_catalogue AS c
-    JOIN stg_measures AS n ON n.measure = c.numerator
+           n.source_id AS numerator_source_id, d.source_id AS denominator_source_id,
+           n.note AS numerator_note, d.note AS denominator_note,
+           n.resource AS numerator_resource, n.input_row AS numerator_row,
+           d.resource AS denominator_resource, d.input_row AS denominator_row,
+           coalesce(d.is_break, false) AS denominator_break
+    FROM pairs AS pr
+    JOIN indicator_catalogue AS c ON c.indicator = pr.indicator
+    JOIN stg_measures AS n ON n.measure = pr.numerator
     LEFT JOIN stg_measures AS d
-      ON d.measure = c.denominator AND d.iso3 = n.iso3 AND d.year = n.year
-    WHERE c.denominator IS NULL OR d.value > 0
-),
+      ON d.measure = pr.denominator AND d.iso3 = n.iso3 AND d.year = n.year
+    WHERE pr.denominator IS NULL OR d.value > 0
+)
+SELECT * FROM paired
+QUALIFY row_number() OVER (PARTITION BY indicator, iso3, year ORDER BY preference) = 1;
+
+-- What is against each input: the findings on its row, its own obs_status when it is not
+-- A, and a change of population series. One row per indicator, country, year and flag.
+CREATE TEMP TABLE input_flags AS
+WITH
+inputs AS (
+    SELECT indicator, iso3, year, 'numerator' AS role, numerator_resource AS resource,
+           numerator_row AS input_row, numerator_status AS status, false AS is_break
+    FROM indicator_inputs
+    UNION ALL
+    SELECT indicator, iso3, year, 'denominator', denominator_resource, denominator_row,
+           denominator_status, denominator_break
+    FROM indicator_inputs WHERE denominator_resource IS NOT NULL
+)
+SELECT i.indicator, i.iso3, i.year, f."check" AS flag,
+       i.role || ' (' || f.file || ' row ' || f.row || '): ' || f.message AS detail
+FROM inputs AS i
+JOIN validation_findings AS f ON f.resource = i.resource AND f.row = i.input_row
+UNION ALL
+SELECT i.indicator, i.iso3, i.year, 'input-status-' || i.status,
+       i.role || ' has obs_status ' || i.status || ' (' || s.label || ')'
+FROM inputs AS i
+JOIN obs_status AS s ON s.code = i.status
+WHERE i.status <> 'A' AND NOT i.is_break
+UNION ALL
+SELECT indicator, iso3, year, 'population-series-break',
+       'the population series changes in this year (see denominators)'
+FROM inputs WHERE is_break;
+
+INSERT INTO indicators
+WITH
 caveats AS (
     SELECT l.indicator, u.iso3, u.year,
            printf('%d %s', u.value, l.consequence) AS caveat
     FROM indicator_left_out AS l
     JOIN stg_measures AS u ON u.measure = l.measure
     WHERE u.value > 0
+),
+flagged AS (
+    SELECT indicator, iso3, year,
+           string_agg(DISTINCT flag, ', ' ORDER BY flag) AS flags,
+           string_agg(DISTINCT detail, '; ' ORDER BY detail) AS flag_note
+    FROM input_flags
+    GROUP BY indicator, iso3, year
 )
 SELECT
     p.iso3,
@@ -84,22 +146,26 @@ SELECT
     p.denominator,
     CASE WHEN sn.precedence <= sd.precedence THEN p.numerator_status
          ELSE p.denominator_status END AS obs_status,
-    nullif(concat_ws('; ', c.caveat,
+    nullif(concat_ws('; ', p.pair_note, c.caveat,
                      'numerator: ' || p.numerator_note,
                      'denominator: ' || p.denominator_note), '') AS comparability_note,
-    CASE WHEN p.denominator_source IS NULL OR p.denominator_source = p.numerator_source
-         THEN p.numerator_source
-         ELSE p.numerator_source || '; denominator: ' || p.denominator_source END AS source
-FROM paired AS p
+    p.numerator_source AS source,
+    p.denominator_source,
+    p.numerator_source_id,
+    p.denominator_source_id,
+    f.flags,
+    f.flag_note
+FROM indicator_inputs AS p
 JOIN obs_status AS sn ON sn.code = p.numerator_status
 JOIN obs_status AS sd ON sd.code = p.denominator_status
 LEFT JOIN caveats AS c USING (indicator, iso3, year)
+LEFT JOIN flagged AS f USING (indicator, iso3, year)
 ORDER BY p.iso3, p.year, p.indicator;
 
 -- Values published by named sources, next to the package's own.
 INSERT INTO indicators
 SELECT p.iso3, p.year, p.indicator, 'published', p.value, c.unit, NULL, NULL, 'A', p.note,
-       p.source
+       p.source, NULL, p.source_id, NULL, NULL, NULL
 FROM published_indicators AS p
 JOIN indicator_catalogue AS c ON c.indicator = p.indicator
 ORDER BY p.iso3, p.year, p.indicator, p.source;
@@ -136,3 +202,7 @@ COMMENT ON COLUMN published_comparison.difference_pct IS 'The difference in % of
 COMMENT ON COLUMN published_comparison.tolerance_pct IS 'The catalogue''s tolerance for this indicator; empty when none is set.';
 COMMENT ON COLUMN published_comparison.beyond_tolerance IS 'true when the difference exceeds the tolerance; empty when no tolerance is set.';
 COMMENT ON COLUMN published_comparison.computed_from IS 'The sources of the computed value.';
+
+-- Working tables of this step, not part of the database.
+DROP TABLE input_flags;
+DROP TABLE indicator_inputs;

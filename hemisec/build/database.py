@@ -20,10 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from rich.console import Console
 
 from hemisec import __version__
 from hemisec.build.ddl import create_table, load_frames, quote_identifier, quote_literal
+from hemisec.build.provenance import link_sources
+from hemisec.denominators import choose_population
 from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path, file_sha256
@@ -34,6 +37,7 @@ from hemisec.read.sources import Submission, TableSource, resolve_submission
 CODE = Path(__file__).resolve().parent.parent
 #: Derived tables the transforms fill; the build creates them from schemas/build first.
 TRANSFORM_OUTPUTS = ("iccs_counts", "indicators", "regional_indicators")
+
 STEPS = 6
 SYNTHETIC_COMMENT = "SYNTHETIC DEMO DATA: invented figures, not statistics. "
 #: The storage format the database is written in: DuckDB 1.0's, which every client
@@ -281,6 +285,20 @@ def _data_kind(con: duckdb.DuckDBPyConnection, package: DataPackage) -> str:
     return "real" if synthetic == 0 else "mixed: synthetic demo and real rows"
 
 
+def _load_denominators(con: duckdb.DuckDBPyConnection, package: DataPackage,
+                       population: pd.DataFrame) -> None:
+    """The population each rate is divided by, chosen by hemisec.denominators (the rule
+    the validator's rate checks use too)."""
+    spec = package.build_tables["denominators"]
+    create_table(con, spec, package)
+    chosen = choose_population(population.assign(input_row=population.index.astype("int64")))
+    con.register("denominators_frame", chosen)
+    try:
+        con.execute("INSERT INTO denominators BY NAME SELECT * FROM denominators_frame")
+    finally:
+        con.unregister("denominators_frame")
+
+
 def _run_transforms(con: duckdb.DuckDBPyConnection, sql_files: list[Path]) -> None:
     for sql_file in sql_files:
         try:
@@ -306,16 +324,24 @@ def _wide_views(con: duckdb.DuckDBPyConnection, package: DataPackage) -> list[st
             "per indicator (values only; obs_status, notes, sources and published values are "
             "in indicators)."),
         "regional_indicators_wide": (
-            "regional_indicators", "i.region, i.year", "",
+            "regional_indicators", "i.grouping, i.region, i.year", "",
             [row[:3] for row in catalogue if row[3] == "ratio_of_sums"],
-            "Regional aggregates as one row per region and year with one column per "
-            "indicator (values only; coverage, obs_status and notes are in "
-            "regional_indicators)."),
+            "Regional aggregates as one row per grouping, region and year with one column per "
+            "indicator and, beside it, the share of the region's population it covers. An "
+            "aggregate below the coverage thresholds (flag aggregate-low-coverage) is left "
+            "out: its value describes the countries that reported, not the region; it is in "
+            "regional_indicators with its flag."),
     }
     for view, (table, keys, join, columns, description) in views.items():
+        regional = table == "regional_indicators"
+        kept = " AND i.flags IS NULL" if regional else ""
         pivots = ",\n    ".join(
-            f"max(i.value) FILTER (WHERE i.indicator = {quote_literal(name)}) "
-            f"AS {quote_identifier(name)}" for name, _, _ in columns)
+            f"max(i.value) FILTER (WHERE i.indicator = {quote_literal(name)}{kept}) "
+            f"AS {quote_identifier(name)}" + (
+                f",\n    max(i.population_coverage) FILTER (WHERE i.indicator = "
+                f"{quote_literal(name)}) AS {quote_identifier(name + '_coverage')}"
+                if regional else "")
+            for name, _, _ in columns)
         con.execute(f"CREATE VIEW {view} AS\nSELECT {keys},\n    {pivots}\n"
                     f"FROM {table} AS i {join}\nGROUP BY ALL\nORDER BY ALL")
         con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(description)}")
@@ -325,6 +351,8 @@ def _wide_views(con: duckdb.DuckDBPyConnection, package: DataPackage) -> list[st
             "country": countries.field("name_en").description,
             "subregion": countries.field("subregion").description,
             "region": package.build_tables["regional_indicators"].field("region").description,
+            "grouping": package.build_tables["regional_indicators"].field(
+                "grouping").description,
             "year": package.build_tables["indicators"].field("year").description,
         }
         for key in [k.split(" AS ")[-1].split(".")[-1] for k in keys.split(", ")]:
@@ -332,6 +360,11 @@ def _wide_views(con: duckdb.DuckDBPyConnection, package: DataPackage) -> list[st
         for name, title, unit in columns:
             con.execute(f"COMMENT ON COLUMN {view}.{quote_identifier(name)} IS "
                         f"{quote_literal(f'{title} ({unit}); see indicator_catalogue.')}")
+            if regional:
+                text = (f"Share of the region's population (%) in the countries with a "
+                        f"{title.lower()} value, whether or not the aggregate is published.")
+                con.execute(f"COMMENT ON COLUMN {view}.{quote_identifier(name + '_coverage')} "
+                            f"IS {quote_literal(text)}")
     return list(views)
 
 
@@ -488,10 +521,21 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 for name in package.reference_tables:  # those a submission left empty
                     if name not in frames:
                         frames[name] = package_table(package, name).typed
-                loaded = load_frames(con, package, frames)
                 missing = [n for n in package.observation_tables if n not in sources]
                 for name in missing:  # an absent table builds empty, and is said to be absent
-                    create_table(con, package.tables[name], package)
+                    frames[name] = pd.DataFrame(columns=package.tables[name].field_names)
+                loaded = load_frames(con, package, frames)
+                link_sources(con, package, {
+                    name: (sources[name].path.name, hashes[_label(sources[name].path,
+                                                                  package.root)])
+                    for name in package.observation_tables if name in sources})
+                _load_denominators(con, package, frames["population"])
+                for name in ("validation_findings", "build_info"):
+                    create_table(con, package.build_tables[name], package)
+                con.register("findings_frame",
+                             report.findings[FINDING_COLUMNS].astype({"row": "Int64"}))
+                con.execute("INSERT INTO validation_findings SELECT * FROM findings_frame")
+                con.unregister("findings_frame")
                 step.detail = f"{sum(loaded.values()):,} rows into {len(loaded)} tables" + (
                     f"; no file for {', '.join(missing)} (built empty)" if missing else "")
             with _step(console, 3, "transforms") as step:
@@ -503,12 +547,6 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 views = _wide_views(con, package)
                 step.detail = ", ".join(views)
             with _step(console, 5, "metadata") as step:
-                for name in ("validation_findings", "build_info"):
-                    create_table(con, package.build_tables[name], package)
-                con.register("warnings_frame",
-                             report.findings[FINDING_COLUMNS].astype({"row": "Int64"}))
-                con.execute("INSERT INTO validation_findings SELECT * FROM warnings_frame")
-                con.unregister("warnings_frame")
                 data_kind = _data_kind(con, package)
                 if data_kind != "real":
                     _mark_synthetic(con, [*package.build_tables, *views])

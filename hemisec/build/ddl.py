@@ -11,6 +11,10 @@ import pandas as pd
 
 from hemisec.package import DataPackage, FieldSpec, TableSpec
 
+#: The column the build adds to every observation table: the row of the file it came from.
+INPUT_ROW = "input_row"
+INPUT_ROW_COMMENT = ("The row of the submitted file (or sheet) this row was read from, header "
+                     "= 1, as validation_findings cites it.")
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
                 "boolean": "BOOLEAN"}
 
@@ -89,7 +93,15 @@ def load_frames(con: duckdb.DuckDBPyConnection, package: DataPackage,
     for name in package.reference_first(list(frames)):
         spec = package.tables[name]
         create_table(con, spec, package)
-        frame = frames[name][spec.field_names].reset_index(drop=True)
+        frame = frames[name][spec.field_names]
+        if name in package.observation_tables:
+            # The row of the submitted file, as validation_findings cites it: the link
+            # from a finding to the values computed from the row.
+            con.execute(f"ALTER TABLE {quote_identifier(name)} ADD COLUMN {INPUT_ROW} BIGINT")
+            con.execute(f"COMMENT ON COLUMN {quote_identifier(name)}.{INPUT_ROW} IS "
+                        f"{quote_literal(INPUT_ROW_COMMENT)}")
+            frame = frame.assign(**{INPUT_ROW: frame.index.astype("int64")})
+        frame = frame.reset_index(drop=True)
         con.register("hemisec_frame", frame)
         try:
             con.execute(f"INSERT INTO {quote_identifier(name)} BY NAME "
