@@ -1,4 +1,4 @@
--- Step 1 of 5, staging: the measures indicators are built from, one long table.
+-- Step 1 of 6, staging: the measures indicators are built from, one long table.
 --
 -- Input: the validated package tables (homicide, prison, firearms), and the population
 -- each rate is divided by (denominators: one chosen series per country and sex).

@@ -1,4 +1,4 @@
--- Step 2 of 5, ICCS counts: national offence counts mapped to the ICCS, at every level.
+-- Step 2 of 6, ICCS counts: national offence counts mapped to the ICCS, at every level.
 --
 -- Input: national_offences, iccs_correspondence, iccs, obs_status, homicide.
 -- Output: the rows of the iccs_counts table (created by the build from

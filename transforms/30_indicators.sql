@@ -1,4 +1,4 @@
--- Step 3 of 5, indicators: one row per country, year and indicator.
+-- Step 3 of 6, indicators: one row per country, year and indicator.
 --
 -- Input: stg_measures, indicator_catalogue, obs_status, published_indicators,
 -- validation_findings (what was found on each input row becomes the value's flags).

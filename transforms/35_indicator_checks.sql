@@ -1,4 +1,4 @@
--- Step 4 of 5, indicator checks: values whose inputs pass but which are implausible.
+-- Step 4 of 6, indicator checks: values whose inputs pass but which are implausible.
 --
 -- Input: indicators, indicator_catalogue, thresholds. Output: warnings added to
 -- validation_findings (resource 'indicators') and to the flags and flag_note of the

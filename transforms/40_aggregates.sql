@@ -1,4 +1,4 @@
--- Step 5 of 5, aggregates: indicators for the OAS, its subregions and the UN M49 subregions.
+-- Step 5 of 6, aggregates: indicators for the OAS, its subregions and the UN M49 subregions.
 --
 -- Input: indicators, indicator_catalogue, countries, stg_measures (population), obs_status,
 -- thresholds. Output: region_membership and the rows of the regional_indicators table

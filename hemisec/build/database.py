@@ -25,7 +25,7 @@ from rich.console import Console
 
 from hemisec import __version__
 from hemisec.build.ddl import create_table, load_frames, quote_identifier, quote_literal
-from hemisec.build.provenance import link_sources
+from hemisec.build.provenance import apply_corrections, link_sources
 from hemisec.denominators import choose_population
 from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
@@ -492,6 +492,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     kill in between leaves a database whose recorded export checksums no longer match
     (the next build redoes it)."""
 
+    import hemisec.checks.indicators  # noqa: F401  (registers the build's checks)
     from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS
     from hemisec.read.tables import package_table
@@ -525,6 +526,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 for name in missing:  # an absent table builds empty, and is said to be absent
                     frames[name] = pd.DataFrame(columns=package.tables[name].field_names)
                 loaded = load_frames(con, package, frames)
+                corrected = apply_corrections(con, package)
                 link_sources(con, package, {
                     name: (sources[name].path.name, hashes[_label(sources[name].path,
                                                                   package.root)])
@@ -537,7 +539,8 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 con.execute("INSERT INTO validation_findings SELECT * FROM findings_frame")
                 con.unregister("findings_frame")
                 step.detail = f"{sum(loaded.values()):,} rows into {len(loaded)} tables" + (
-                    f"; no file for {', '.join(missing)} (built empty)" if missing else "")
+                    f"; no file for {', '.join(missing)} (built empty)" if missing else "") + (
+                    f"; {corrected} cells corrected (table corrections)" if corrected else "")
             with _step(console, 3, "transforms") as step:
                 for name in TRANSFORM_OUTPUTS:
                     create_table(con, package.build_tables[name], package)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 
 from hemisec.build.ddl import quote_identifier, quote_literal
+from hemisec.errors import UsageError
 from hemisec.package import DataPackage
 
 SOURCE_COLUMNS = {
@@ -71,3 +72,35 @@ def link_sources(con: duckdb.DuckDBPyConnection, package: DataPackage,
               AND s.resource = {quote_literal(name)}""")
     con.execute("DROP TABLE submitted_sources")
     con.execute("DROP TABLE submitted_files")
+
+
+def apply_corrections(con: duckdb.DuckDBPyConnection, package: DataPackage) -> int:
+    """Apply the corrections table: each corrected cell where it still holds the value
+    as published; record in the table how many rows each correction changed."""
+    con.execute("ALTER TABLE corrections ADD COLUMN rows_corrected BIGINT DEFAULT 0")
+    con.execute("COMMENT ON COLUMN corrections.rows_corrected IS "
+                f"{quote_literal(ROWS_CORRECTED_COMMENT)}")
+    # A handful of corrections, each one UPDATE: a loop over metadata, not over data rows.
+    corrections = con.execute(
+        "SELECT correction_id, resource, row_key, field, as_published, corrected "
+        "FROM corrections").fetchall()
+    changed = 0
+    for correction_id, resource, row_key, column, published, corrected in corrections:
+        if resource not in package.tables or column not in package.tables[resource].field_names:
+            raise UsageError(f"corrections: {correction_id} names {resource}.{column}, "
+                             "which the package does not have")
+        table = quote_identifier(resource)
+        count = con.execute(
+            f"UPDATE {table} AS o SET {quote_identifier(column)} = ? "
+            f"WHERE {row_key_sql(package, resource, 'o')} = ? "
+            f"AND CAST(o.{quote_identifier(column)} AS VARCHAR) = ?",
+            [corrected, row_key, published]).fetchone()[0]
+        con.execute("UPDATE corrections SET rows_corrected = ? WHERE correction_id = ?",
+                    [count, correction_id])
+        changed += count
+    return changed
+
+
+ROWS_CORRECTED_COMMENT = ("How many rows of this build the correction changed: 0 when the "
+                          "data did not hold the defective value (a source already corrected, "
+                          "or a table without the row).")

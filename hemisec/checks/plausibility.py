@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hemisec.denominators import choose_population
 from hemisec.findings import (
     concat_findings,
     empty_findings,
@@ -15,7 +16,6 @@ from hemisec.findings import (
     make_findings,
     register,
 )
-from hemisec.denominators import choose_population
 from hemisec.package import thresholds
 from hemisec.read.tables import LoadedTable, line_numbers
 

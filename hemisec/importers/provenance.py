@@ -14,8 +14,8 @@ from hemisec.package import DataPackage
 from hemisec.paths import file_sha256
 
 _REPOSITORY = re.compile(r"^([\w.-]+/[\w.-]+), `([^`]+)`(?:.*?\b([0-9a-f]{40})\b)?")
-_RETRIEVED = re.compile(r"(?:retrieved|collected)[^0-9]*(\d{4}-\d{2}-\d{2}|\d{1,2}[-–]?\d{0,2} "
-                        r"\w+ \d{4})", re.IGNORECASE)
+_RETRIEVED = re.compile(r"(?:retrieved|collected)[^0-9]*(\d{4}-\d{2}-\d{2}|[\d-]+ \w+ \d{4})",
+                        re.IGNORECASE)
 
 
 def _sources_row(folder: Path, name: str) -> list[str]:
