@@ -136,7 +136,8 @@ def test_findings_in_a_workbook_name_the_sheet_row_and_column(tables, tmp_path) 
     homicide = tables["homicide"].copy()
     homicide.loc[4, "victims"] = "muchos"
     path = write_workbook(tmp_path / "submission.xlsx", {"homicide": homicide})
-    (finding,) = validate([path]).to_dict()["findings"]
+    (finding,) = [f for f in validate([path]).to_dict()["findings"]
+                  if f["severity"] == "error"]
     assert (finding["check"], finding["row"], finding["field"], finding["value"]) == (
         "type-error", 6, "victims", "muchos")
     assert finding["file"].endswith("submission.xlsx!homicide")
@@ -283,7 +284,8 @@ def test_build_from_a_workbook_loads_what_validate_read(kind, tables, tmp_path) 
     report = validate([data])
     with duckdb.connect(str(out), read_only=True) as con:
         for name in ("homicide", "prison", "published_indicators"):
-            loaded = con.execute(f"SELECT * FROM {name}").df()
+            columns = ", ".join(report.loaded[name].spec.field_names)
+            loaded = con.execute(f"SELECT {columns} FROM {name}").df()
             expected = report.loaded[name].typed.reset_index(drop=True)
             assert len(loaded) == len(expected)
             assert (loaded.astype("string").fillna("<NA>").sort_values(list(loaded.columns))

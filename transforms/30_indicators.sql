@@ -122,9 +122,26 @@ INSERT INTO indicators
 WITH
 caveats AS (
     SELECT l.indicator, u.iso3, u.year,
-           printf('%d %s', u.value, l.consequence) AS caveat
+           printf('%d %s', u.value, l.consequence)
+           || CASE WHEN u.implied THEN ' (implied: the total minus male and female, no unknown '
+                                    || 'given)' ELSE '' END AS caveat
     FROM indicator_left_out AS l
-    JOIN stg_measures AS u ON u.measure = l.measure
+    JOIN (
+        SELECT measure, iso3, year, value, false AS implied FROM stg_measures
+        UNION ALL
+        -- Victims of unknown sex a country does not give are the total's shortfall.
+        SELECT 'homicide_victims_unknown_sex', t.iso3, t.year, t.value - m.value - f.value,
+               true
+        FROM stg_measures AS t
+        JOIN stg_measures AS m
+          ON m.measure = 'homicide_victims_male' AND m.iso3 = t.iso3 AND m.year = t.year
+        JOIN stg_measures AS f
+          ON f.measure = 'homicide_victims_female' AND f.iso3 = t.iso3 AND f.year = t.year
+        WHERE t.measure = 'homicide_victims'
+          AND NOT EXISTS (SELECT 1 FROM stg_measures AS u
+                          WHERE u.measure = 'homicide_victims_unknown_sex'
+                            AND u.iso3 = t.iso3 AND u.year = t.year)
+    ) AS u ON u.measure = l.measure
     WHERE u.value > 0
 ),
 flagged AS (

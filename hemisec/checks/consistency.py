@@ -183,7 +183,8 @@ def _tolerance(rule: PartsRule, total: pd.Series, parts: pd.DataFrame) -> pd.Ser
     if rule.relative_tolerance:
         tolerance = total.astype("Float64") * limits[rule.relative_tolerance] / 100
     else:
-        tolerance = pd.Series(limits["count_parts_tolerance"], index=total.index, dtype="Float64")
+        tolerance = (total.astype("Float64") * limits["count_parts_tolerance_pct"] / 100).clip(
+            upper=limits["count_parts_tolerance"])
     unit = limits["rounded_figure_tolerance"]
     thousands = ((total % 1000 == 0) & (parts.isna() | (parts % 1000 == 0)).all(axis=1)
                  & (total > 0)).fillna(False).astype(bool)
