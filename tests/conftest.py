@@ -94,7 +94,7 @@ HEADERS = {
     "homicide": "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note",
     "firearms": "iso3,year,action,item,marking_status,quantity,obs_status,source,note",
     "prison": "iso3,year,measure,sex,value,obs_status,source,note",
-    "countries": "iso3,m49,name_en,name_es,name_un,subregion,membership_note",
+    "countries": "iso3,m49,name_en,name_es,name_un,subregion,m49_subregion,membership_note",
     "published_indicators": "iso3,year,indicator,value,source,note",
     "iccs_correspondence": "iso3,national_code,national_label,iccs_code,match,source,note",
     "national_offences": "iso3,year,national_code,national_label,counting_unit,value,obs_status,"
@@ -134,3 +134,27 @@ def check_findings(submission: Callable[..., Path]) -> Callable[..., list[tuple]
         )
     return run
 
+
+
+@pytest.fixture(scope="session")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """Every public file of ../shared/realdata imported once for the session."""
+    from hemisec.importers import import_all
+
+    out = tmp_path_factory.mktemp("realdata") / "tables"
+    results = {name: result for name, result, _ in import_all(REALDATA, out)}
+    return out, results
+
+
+@pytest.fixture(scope="session")
+def real_db(imported: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real-data build, made once for the session and only read by tests."""
+    import io
+
+    from rich.console import Console
+
+    from hemisec.build.database import build
+
+    out = tmp_path_factory.mktemp("realbuild") / "hemisec-real.duckdb"
+    build(imported[0], out, console=Console(file=io.StringIO()), accept_inconsistent=True)
+    return out

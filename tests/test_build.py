@@ -217,7 +217,8 @@ def test_warnings_are_kept_in_the_database(con) -> None:
     validated = {"year-on-year-change", "mapping-not-full", "table-empty", "parts-short-of-total"}
     assert validated <= checks
     built = {r[0] for r in con.execute(
-        "SELECT DISTINCT \"check\" FROM validation_findings WHERE resource = 'indicators'")}
+        "SELECT DISTINCT \"check\" FROM validation_findings WHERE resource = 'indicators'")
+        .fetchall()}
     assert checks == validated | built
     assert built <= {"indicator-jump", "indicator-outside-series", "indicator-share-at-limit",
                      "published-value-differs"}

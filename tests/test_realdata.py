@@ -6,17 +6,14 @@ a run. These tests run in CI (CI set); they skip only on a machine without the f
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from rich.console import Console
 
-from hemisec.build.database import build
 from hemisec.checks.validate import validate
-from hemisec.importers import import_all, run_import
+from hemisec.importers import run_import
 from hemisec.package import DataPackage
 from tests.conftest import REALDATA
 
@@ -26,20 +23,6 @@ pytestmark = pytest.mark.realdata
 @pytest.fixture(scope="module")
 def oas(package: DataPackage) -> set[str]:
     return set(package.reference_frames["countries"]["iso3"])
-
-
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("realdata") / "tables"
-    results = {name: result for name, result, _ in import_all(REALDATA, out)}
-    return out, results
-
-
-@pytest.fixture(scope="module")
-def real_db(imported: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("realbuild") / "hemisec-real.duckdb"
-    build(imported[0], out, console=Console(file=io.StringIO()), accept_inconsistent=True)
-    return out
 
 
 def table(imported: tuple[Path, dict], name: str) -> pd.DataFrame:

@@ -87,7 +87,8 @@ def test_file_that_is_not_utf8_is_read_as_windows_1252_and_said(submission) -> N
 def test_submitted_reference_table_replaces_the_package_one(check_findings) -> None:
     """A submission's own code lists are what its codes are checked against."""
     found = check_findings({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"],
-                            "countries": ["CAN,124,Canada,Canadá,Canada,North America,Northern America,"]})
+                            "countries": [
+                                "CAN,124,Canada,Canadá,Canada,North America,Northern America,"]})
     assert found == [("code-not-in-list", "homicide", 2, "iso3")]
 
 

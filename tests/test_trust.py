@@ -16,7 +16,6 @@ from hemisec.build.database import build
 from hemisec.package import thresholds
 from hemisec.paths import file_sha256
 from tests.conftest import REALDATA
-from tests.test_realdata import imported, real_db  # noqa: F401  (module fixtures)
 
 
 def query(database: Path, sql: str) -> list[tuple]:

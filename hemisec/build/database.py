@@ -492,7 +492,6 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     kill in between leaves a database whose recorded export checksums no longer match
     (the next build redoes it)."""
 
-    import hemisec.checks.indicators  # noqa: F401  (registers the build's checks)
     from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS
     from hemisec.read.tables import package_table

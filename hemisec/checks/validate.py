@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hemisec.checks import indicators  # noqa: F401  (the build's checks, for reports)
 from hemisec.checks.consistency import check_consistency
 from hemisec.checks.mapping import check_mapping
 from hemisec.checks.plausibility import check_plausibility

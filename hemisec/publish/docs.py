@@ -14,7 +14,13 @@ import duckdb
 import pandas as pd
 
 # Importing the check modules registers their checks.
-from hemisec.checks import consistency, mapping, plausibility, structural  # noqa: F401
+from hemisec.checks import (  # noqa: F401  (every check registers itself on import)
+    consistency,
+    indicators,
+    mapping,
+    plausibility,
+    structural,
+)
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage, TableSpec
 from hemisec.paths import REPO_ROOT
