@@ -19,18 +19,23 @@ _SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
 _NAME = re.compile(r"`([^`]+)`")
 
 
+def sources_table(folder: Path) -> list[list[str]]:
+    """The cells of each file row of the table in SOURCES.md in `folder` (rows whose first
+    cell names a file in backticks); [] without one."""
+    sources = folder / SOURCES_FILE
+    if not sources.is_file():
+        return []
+    rows = ([c.strip() for c in line.strip().strip("|").split("|")]
+            for line in sources.read_text(encoding="utf-8").splitlines())
+    return [cells for cells in rows if len(cells) >= 2 and cells[0].startswith("`")]
+
+
 def recorded_checksums(folder: Path) -> dict[str, str]:
     """sha256 by file name, from the table of SOURCES.md in `folder` ({} without one).
     A row naming two files (`x.rda` / `x.csv`) gives each the checksum its extension
     labels (`rda ...; csv ...`)."""
-    sources = folder / SOURCES_FILE
-    if not sources.is_file():
-        return {}
     checksums: dict[str, str] = {}
-    for line in sources.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or not cells[0].startswith("`"):
-            continue
+    for cells in sources_table(folder):
         names, last = _NAME.findall(cells[0]), cells[-1]
         hashes = _SHA256.findall(last)
         if len(names) == 1 and len(hashes) == 1:

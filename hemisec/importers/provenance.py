@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from hemisec.findings import join_columns
-from hemisec.importers.integrity import SOURCES_FILE
+from hemisec.importers.integrity import sources_table
 from hemisec.package import DataPackage
 from hemisec.paths import file_sha256
 
@@ -20,14 +20,7 @@ _RETRIEVED = re.compile(r"(?:retrieved|collected)[^0-9]*(\d{4}-\d{2}-\d{2}|[\d-]
 
 def _sources_row(folder: Path, name: str) -> list[str]:
     """The cells of SOURCES.md's table row for file `name` ([] when it has none)."""
-    sources = folder / SOURCES_FILE
-    if not sources.is_file():
-        return []
-    for line in sources.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if cells and f"`{name}`" in cells[0]:
-            return cells
-    return []
+    return next((cells for cells in sources_table(folder) if f"`{name}`" in cells[0]), [])
 
 
 def _plain(text: str) -> str:
