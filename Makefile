@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build real test lint validate demo docs benchmark wheel clean
+.PHONY: build real test lint validate demo docs benchmark wheel clean chromium report
 
 # The virtual environment is rebuilt only when the project's dependencies change.
 $(STAMP): pyproject.toml
@@ -32,9 +32,21 @@ real: $(STAMP)
 		--exports build/real --accept-inconsistent
 
 ## test: lint, check the README is generated from the schemas, run the test suite
-test: $(STAMP) lint
+test: $(STAMP) lint chromium
 	$(BIN)/hemisec docs --check
 	$(BIN)/pytest
+
+## chromium: Debian's headless Chromium, for the tests that look at pages as a person does
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium >/dev/null; }
+
+## report: the offline report site of the demo build in build/report, and the README's
+## screenshots of it in docs/img
+report: build chromium
+	$(BIN)/hemisec report --database build/hemisec.duckdb --out build/report
+	$(BIN)/python -m hemisec.publish.screenshots build/report docs/img
 
 lint: $(STAMP)
 	$(BIN)/ruff check hemisec tests benchmarks

@@ -172,6 +172,36 @@ def _print_build_summary(console: Console, result: object) -> None:
 
 
 @app.command()
+def report(
+    database: Annotated[Path, typer.Option(help="The built database to publish.")]
+    = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option(
+        help="Folder to write the site into (index.html first); files hemisec did not "
+             "write there are left alone.")] = Path("build/report"),
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the pages: en, es, fr or pt [default: from the "
+                       "environment's locale, else en]", show_default=False)] = None,
+) -> None:
+    """Write the offline report site: an OAS overview, a page per member state and a
+    data-quality page, with charts drawn at build time (no network needed to open it)."""
+    from hemisec.errors import UsageError
+    from hemisec.publish.site import write_site
+    from hemisec.translate import LANGUAGES, default_language
+
+    language = lang or default_language()
+    if language not in LANGUAGES:
+        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
+    if not database.is_file():
+        raise _fail(f"{database}: no such database; run `make build` first")
+    try:
+        pages = write_site(database, out, language)
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    Console(highlight=False).print(f"{out / 'index.html'}: {len(pages)} pages ({language}); "
+                                   "open it in a browser, no network needed.")
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder to write the demo tables into.")] = Path("data"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")]

@@ -30,6 +30,8 @@ from hemisec.denominators import choose_population
 from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path, file_sha256
+from hemisec.publish.exports import export_paths as published_exports
+from hemisec.publish.exports import write_exports
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import Submission, TableSource, resolve_submission
 
@@ -217,23 +219,6 @@ def _up_to_date(database: Path, fingerprint: str, exports: list[Path]) -> bool:
 
 
 #: Text a spreadsheet runs as a formula when a cell starts with it.
-FORMULA_START = "^[=+@\t\r-]"
-
-
-def _spreadsheet_safe(package: DataPackage, table: str) -> str:
-    """The select list of a CSV export: a text cell a spreadsheet would run as a formula
-    (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe, as
-    OWASP advises; the database and the Parquet export keep the value as it is."""
-    columns = []
-    for spec_field in package.build_tables[table].fields:
-        name = quote_identifier(spec_field.name)
-        if spec_field.type == "string":
-            name = (f"CASE WHEN regexp_matches({name}, {quote_literal(FORMULA_START)}) "
-                    f"THEN {quote_literal(chr(39))} || {name} ELSE {name} END AS {name}")
-        columns.append(name)
-    return ", ".join(columns)
-
-
 def _fsync(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
@@ -460,7 +445,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
     submission = table_sources(data, package)
     sources = submission.sources
     exports = exports or out.parent
-    export_paths = [exports / "indicators.csv", exports / "indicators.parquet"]
+    export_paths = published_exports(exports)
 
     inputs = _inputs(sources, package, sql_files)
     hashes = {label: file_sha256(path) for label, path in inputs.items()}
@@ -511,6 +496,8 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     exports.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     temporary_exports = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in export_paths]
+    for folder in {p.parent for p in export_paths}:
+        folder.mkdir(parents=True, exist_ok=True)
     leftovers = [temporary, temporary.with_name(temporary.name + ".wal"), *temporary_exports]
     try:
         con = _open_for_every_reader(temporary)
@@ -563,12 +550,8 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 step.detail = (f"build_info ({data_kind}), {report.errors:,} errors and "
                                f"{report.warnings:,} warnings kept in validation_findings")
             with _step(console, 6, "write") as step:
-                order = "ORDER BY iso3, year, indicator, method, source"
-                con.execute(f"COPY (SELECT {_spreadsheet_safe(package, 'indicators')} FROM "
-                            f"indicators {order}) TO "
-                            f"{quote_literal(str(temporary_exports[0]))} (HEADER)")
-                con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
-                            f"{quote_literal(str(temporary_exports[1]))} (FORMAT parquet)")
+                write_exports(con, package, dict(zip(export_paths, temporary_exports,
+                                                     strict=True)))
                 con.executemany("INSERT INTO build_info VALUES (?, ?, ?, ?)", [
                     ("export_sha256", export.name, file_sha256(temporary_export),
                      "sha256 of the export written with this database: a build finding "
@@ -587,7 +570,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 # A write-ahead log beside the target belongs to the database replaced.
                 out.with_name(out.name + ".wal").unlink(missing_ok=True)
                 os.replace(temporary, out)
-                for folder in {out.parent, exports}:
+                for folder in {out.parent, *(p.parent for p in export_paths)}:
                     _fsync_folder(folder)
                 step.detail = ", ".join(display_path(p) for p in [out, *export_paths])
         finally:
