@@ -76,6 +76,10 @@ def validate(
     max_per_check: Annotated[int, typer.Option(
         min=0, help="Occurrences listed per check in text output (0 = all). "
                     "Counts always cover every finding.")] = 20,
+    max_findings: Annotated[int | None, typer.Option(
+        min=0, help="List at most this many findings (text and json), each check keeping "
+                    "its first ones in turn; the counts per check still cover every "
+                    "finding [default: all]", show_default=False)] = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     decimal: DecimalOption = None,
@@ -86,15 +90,15 @@ def validate(
     """
     from hemisec.checks.validate import validate as run_validation
     from hemisec.errors import UsageError
-    from hemisec.publish.report import render_json, render_text
+    from hemisec.publish.report import render_text, write_json
 
     options = _read_options(encoding, delimiter, decimal)
     try:
-        report = run_validation(paths, options=options)
+        report = run_validation(paths, options=options, max_findings=max_findings)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     if output_format is OutputFormat.json:
-        sys.stdout.write(render_json(report) + "\n")
+        write_json(report, sys.stdout)
     else:
         render_text(report, Console(highlight=False), max_per_check=max_per_check)
     raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)

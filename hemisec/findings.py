@@ -96,3 +96,64 @@ def join_columns(frame: pd.DataFrame, separator: str) -> pd.Series:
     for column in columns[1:]:
         joined = joined + separator + column
     return joined
+
+
+class FindingsTable:
+    """The findings of one validation, as a workspace table the checks write into.
+
+    Each check adds the failing cells a query returns, so nothing but findings leaves
+    DuckDB; `batch` and `order` keep the order the report lists them in, and which
+    finding is kept when one cell breaks one rule twice (an enum and a code list).
+    """
+
+    def __init__(self, con: object, table: str) -> None:
+        self.con = con
+        self.table = table
+        self._batches = 0
+        con.execute(f"CREATE TABLE {table} (severity VARCHAR, \"check\" VARCHAR, "
+                    "resource VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, "
+                    "value VARCHAR, message VARCHAR, batch INTEGER, ord BIGINT, seq BIGINT)")
+
+    def new_batch(self) -> int:
+        self._batches += 1
+        return self._batches
+
+    def add_query(self, check: Check, resource: str, file: str, query: str,
+                  batch: int | None = None, order: int = 0) -> None:
+        """Add the rows of `query` (columns row, field, value, message) as findings of
+        `check`; without a batch, the query is a batch of its own."""
+        self.add_queries(resource, file, [(check, query, order)], batch)
+
+    def add_queries(self, resource: str, file: str, queries: list[tuple[Check, str, int]],
+                    batch: int | None = None) -> None:
+        """Add the findings of several (check, query, order) of one table in one
+        statement: DuckDB plans them together, and a small table costs one round trip."""
+        from hemisec.sql import quote_literal
+
+        if not queries:
+            return
+        batch = self.new_batch() if batch is None else batch
+        selects = [
+            f"SELECT {quote_literal(check.severity)} AS severity, {quote_literal(check.id)} "
+            f"AS c, row, field, value, message, {order} AS ord, row_number() OVER () AS seq "
+            f"FROM ({query})" for check, query, order in queries]
+        self.con.execute(
+            f"INSERT INTO {self.table} SELECT severity, c, {quote_literal(resource)}, "
+            f"{quote_literal(file)}, row, field, value, message, {batch}, ord, seq "
+            f"FROM ({' UNION ALL '.join(selects)})")
+
+    def add_frame(self, frame: pd.DataFrame) -> None:
+        """Add findings built in pandas (the file-level ones, a few per file)."""
+        if frame.empty:
+            return
+        batch = self.new_batch()
+        rows = frame[FINDING_COLUMNS].astype("object").where(frame.notna(), None)
+        rows = rows.assign(batch=batch, ord=0, seq=range(len(rows)))
+        self.con.register("hemisec_findings", rows)
+        try:
+            self.con.execute(f"INSERT INTO {self.table} SELECT severity, \"check\", resource, "
+                             "file, CAST(row AS BIGINT), CAST(field AS VARCHAR), "
+                             "CAST(value AS VARCHAR), CAST(message AS VARCHAR), batch, ord, seq "
+                             "FROM hemisec_findings")
+        finally:
+            self.con.unregister("hemisec_findings")

@@ -235,14 +235,20 @@ def test_exports_hold_the_indicators(demo_db: Path, con) -> None:
 
 def copy_build(demo_db: Path, folder: Path) -> Path:
     """A copy of the demo build and its exports, to rebuild over without touching it."""
+    from hemisec.publish.exports import export_paths
+
     folder.mkdir()
-    for name in ("hemisec.duckdb", "indicators.csv", "indicators.parquet"):
-        shutil.copy2(demo_db.parent / name, folder / name)
-    return folder / "hemisec.duckdb"
+    shutil.copy2(demo_db, folder / demo_db.name)
+    for path in export_paths(demo_db.parent):
+        target = folder / path.relative_to(demo_db.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return folder / demo_db.name
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_rebuild_without_changes_does_nothing(demo_db: Path, tmp_path: Path) -> None:

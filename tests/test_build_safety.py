@@ -20,9 +20,11 @@ from hemisec.build import database
 from hemisec.build.database import BuildError, build
 from hemisec.errors import UsageError
 from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT
+from hemisec.publish.exports import export_paths
 from tests.submissions import colombia, write_delimited
 
-EXPORTS = ("indicators.csv", "indicators.parquet")
+#: Every export, relative to the database's folder.
+EXPORTS = tuple(str(p.relative_to("out")) for p in export_paths(Path("out")))
 QUIET = {"console": Console(file=io.StringIO())}
 
 
@@ -32,12 +34,14 @@ def built(demo_db: Path, tmp_path: Path) -> Path:
     out = tmp_path / "out" / "hemisec.duckdb"
     out.parent.mkdir()
     for name in (demo_db.name, *EXPORTS):
+        (out.parent / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(demo_db.parent / name, out.parent / name)
     return out
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.parent.iterdir())}
+    return {str(p.relative_to(out.parent)): p.read_bytes()
+            for p in sorted(out.parent.rglob("*")) if p.is_file()}
 
 
 def _tables(out: Path) -> int:
@@ -99,7 +103,8 @@ def test_a_kill_between_the_exports_and_the_database_is_redone(built: Path, tmp_
         build(other_inputs, built, **QUIET)
     monkeypatch.setattr(database.os, "replace", real_replace)
     assert built.read_bytes() == database_before
-    assert sorted(p.name for p in built.parent.iterdir()) == sorted([built.name, *EXPORTS])
+    assert sorted(str(p.relative_to(built.parent)) for p in built.parent.rglob("*")
+                  if p.is_file()) == sorted([built.name, *EXPORTS])
     # Colombia's exports beside the old database: not the checksums it recorded.
     assert not build(DEFAULT_DESCRIPTOR, built, **QUIET).up_to_date
     assert build(DEFAULT_DESCRIPTOR, built, **QUIET).up_to_date

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 import pytest
 
-from hemisec.build.ddl import load_frames
+from hemisec.build.ddl import load_tables
 from hemisec.package import DataPackage
 from hemisec.read.tables import package_table
+from hemisec.read.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
-def con(package: DataPackage) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    frames = {n: package_table(package, n).typed for n in package.tables}
-    load_frames(connection, package, frames)
-    return connection
+def con(package: DataPackage) -> Iterator[duckdb.DuckDBPyConnection]:
+    workspace = Workspace()
+    typed = {n: package_table(package, n, workspace).typed_table for n in package.tables}
+    load_tables(workspace.con, package, typed)
+    yield workspace.con
+    workspace.close()
 
 
 def test_every_row_is_loaded(con, package: DataPackage) -> None:

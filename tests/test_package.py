@@ -24,6 +24,28 @@ def test_frictionless_validates_the_package_from_another_folder(
     assert len(report.tasks) == len(DataPackage.load().tables)
 
 
+def test_hemisec_reads_the_package_as_frictionless_does(package: DataPackage) -> None:
+    """hemisec reads the descriptor as JSON for a fast start: the tables, paths and
+    schemas it sees are the ones frictionless sees."""
+    theirs = Package(str(REPO_ROOT / "datapackage.json"), basepath=str(REPO_ROOT))
+    assert [r.name for r in theirs.resources] == list(package.tables)
+    for resource in theirs.resources:
+        spec = package.tables[resource.name]
+        schema = resource.schema.to_descriptor()
+        assert spec.path == REPO_ROOT / str(resource.path)
+        assert spec.title == (resource.title or resource.name)
+        assert spec.field_names == [f["name"] for f in schema["fields"]]
+        assert list(spec.primary_key) == list(schema.get("primaryKey", []))
+        assert len(spec.foreign_keys) == len(schema.get("foreignKeys", []))
+        for spec_field, field in zip(spec.fields, schema["fields"], strict=True):
+            constraints = field.get("constraints", {})
+            assert spec_field.type == field.get("type", "string")
+            assert spec_field.required == constraints.get("required", False)
+            assert spec_field.pattern == constraints.get("pattern")
+            assert spec_field.minimum == constraints.get("minimum")
+    assert package.synthetic == theirs.custom.get("synthetic")
+
+
 def test_demo_data_has_no_errors() -> None:
     report = validate([REPO_ROOT / "datapackage.json"])
     assert report.errors == 0, report.findings.head(20).to_string()

@@ -110,12 +110,11 @@ valid_row = st.fixed_dictionaries({
                                           r["mechanism"])),
        order=st.permutations(COLUMNS), delimiter=st.sampled_from([",", ";", "\t"]))
 def test_what_validates_is_what_the_build_loads(rows, order, delimiter, tmp_path) -> None:
-    """The build inserts the validator's typed frame by column name: whatever the column
+    """The build inserts the validator's typed table by column name: whatever the column
     order or the spaces around a number, DuckDB holds the values the checks saw."""
-    import duckdb
-
-    from hemisec.build.ddl import load_frames
+    from hemisec.build.ddl import load_tables
     from hemisec.checks.validate import validate_sources
+    from hemisec.read.tables import package_table
 
     path = tmp_path / "homicide.csv"
     buffer = io.StringIO()
@@ -128,20 +127,16 @@ def test_what_validates_is_what_the_build_loads(rows, order, delimiter, tmp_path
          "missing-column", "extra-column", "missing-cell", "extra-cell"])]
     assert structural.empty, structural.to_string()
     typed = report.loaded["homicide"].typed
-    with duckdb.connect() as con:
-        frames = {n: t.typed for n, t in report.loaded.items()}
-        frames.update({n: PACKAGE.reference_frames[n].pipe(_typed, n)
-                       for n in PACKAGE.reference_tables if n not in frames})
-        load_frames(con, PACKAGE, frames)
-        loaded = con.execute("SELECT * FROM homicide").df()
+    ws = report.workspace
+    tables = {n: t.typed_table for n, t in report.loaded.items()}
+    tables.update({n: package_table(PACKAGE, n, ws).typed_table
+                   for n in PACKAGE.reference_tables if n not in tables})
+    ws.con.execute("ATTACH ':memory:' AS built")
+    ws.con.execute("USE built")
+    load_tables(ws.con, PACKAGE, {n: ws.qualified(t) for n, t in tables.items()})
+    loaded = ws.con.execute("SELECT * FROM homicide ORDER BY input_row").df()
     assert loaded["victims"].tolist() == typed["victims"].astype("int64").tolist()
     assert loaded["obs_status"].fillna("").tolist() == typed["obs_status"].fillna("").tolist()
     assert loaded["note"].fillna("").tolist() == typed["note"].fillna("").tolist()
     assert loaded["victims"].tolist() == [int(r["victims"].strip().lstrip("+") or 0)
                                           for r in rows]
-
-
-def _typed(frame, name: str):
-    from hemisec.read.tables import typed_frame
-
-    return typed_frame(frame, PACKAGE.tables[name])

@@ -24,7 +24,7 @@ import pandas as pd
 from rich.console import Console
 
 from hemisec import __version__
-from hemisec.build.ddl import create_table, load_frames, quote_identifier, quote_literal
+from hemisec.build.ddl import create_table, load_tables, quote_identifier, quote_literal
 from hemisec.build.provenance import apply_corrections, link_sources
 from hemisec.denominators import choose_population
 from hemisec.errors import UsageError
@@ -121,11 +121,12 @@ def _fingerprint(input_hashes: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _open_for_every_reader(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection whose default database is a new file in the oldest storage format
-    current clients read: researchers on the DuckDB 1.x CLI, R or Python cannot open
-    DuckDB 2's own format."""
-    con = duckdb.connect()
+def _attach_for_every_reader(workspace: object, path: Path) -> duckdb.DuckDBPyConnection:
+    """The workspace's connection, its default database now a new file in the oldest
+    storage format current clients read: researchers on the DuckDB 1.x CLI, R or Python
+    cannot open DuckDB 2's own format. The workspace's tables stay reachable by their
+    qualified names, so loading is a query, not a copy through Python."""
+    con = workspace.con
     con.execute(f"ATTACH {quote_literal(str(path))} AS {DATABASE_ALIAS} "
                 f"(STORAGE_VERSION {quote_literal(STORAGE_VERSION)})")
     con.execute(f"USE {DATABASE_ALIAS}")
@@ -196,7 +197,7 @@ def _read_back(database: Path) -> tuple[dict[tuple[str, str], str], dict[str, in
         recorded = {(section, name): value for section, name, value in con.execute(
             "SELECT section, name, value FROM build_info").fetchall()}
         counts = _row_counts(con)
-        _, _, block_size, total_blocks, *_ = con.execute("PRAGMA database_size").fetchone()
+        _, _, block_size, total_blocks, *_ = con.execute("PRAGMA database_size").fetchall()[0]
     return recorded, counts, database.stat().st_size >= block_size * total_blocks
 
 
@@ -262,7 +263,7 @@ def _data_kind(con: duckdb.DuckDBPyConnection, package: DataPackage) -> str:
              f"{quote_literal(SYNTHETIC_MARKER)})) AS synthetic FROM {quote_identifier(name)}"
              for name in package.observation_tables]
     total, synthetic = con.execute(
-        f"SELECT sum(n), sum(synthetic) FROM ({' UNION ALL '.join(parts)})").fetchone()
+        f"SELECT sum(n), sum(synthetic) FROM ({' UNION ALL '.join(parts)})").fetchall()[0]
     if not total:
         return "no observations"
     if synthetic == total:
@@ -357,11 +358,13 @@ def _undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Tables, views and columns of the database that have no comment."""
     rows = con.execute("""
         SELECT table_name FROM duckdb_tables() WHERE coalesce(comment, '') = ''
+            AND database_name = current_database()
         UNION ALL
         SELECT view_name FROM duckdb_views() WHERE NOT internal AND coalesce(comment, '') = ''
+            AND database_name = current_database()
         UNION ALL
         SELECT table_name || '.' || column_name FROM duckdb_columns()
-        WHERE NOT internal AND coalesce(comment, '') = ''
+        WHERE NOT internal AND coalesce(comment, '') = '' AND database_name = current_database()
         ORDER BY 1""").fetchall()
     return [r[0] for r in rows]
 
@@ -369,8 +372,9 @@ def _undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _mark_synthetic(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     """Derived tables and views say in their comment that the figures are invented."""
     objects = {name: (kind, comment) for name, kind, comment in con.execute(
-        "SELECT table_name, 'TABLE', comment FROM duckdb_tables() UNION ALL "
-        "SELECT view_name, 'VIEW', comment FROM duckdb_views() WHERE NOT internal").fetchall()}
+        "SELECT table_name, 'TABLE', comment FROM duckdb_tables() WHERE database_name = "
+        "current_database() UNION ALL SELECT view_name, 'VIEW', comment FROM duckdb_views() "
+        "WHERE NOT internal AND database_name = current_database()").fetchall()}
     for name in names:
         kind, text = objects[name][0], objects[name][1] or ""
         if SYNTHETIC_MARKER not in text:
@@ -379,8 +383,9 @@ def _mark_synthetic(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
-    return {name: con.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchone()[0]
+    names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
+                                       "WHERE database_name = current_database()").fetchall()]
+    return {name: con.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchall()[0][0]
             for name in names}
 
 
@@ -480,9 +485,12 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS
     from hemisec.read.tables import package_table
+    from hemisec.read.workspace import Workspace
 
+    # The workspace validation reads every table into is where the build loads from.
+    workspace = Workspace(sum(p.stat().st_size for p in {s.path for s in sources.values()}))
     with _step(console, 1, "validate") as step:
-        report = validate_sources(sources, package, options, submission.notices)
+        report = validate_sources(sources, package, options, submission.notices, workspace)
         step.detail = (f"{len(sources)} tables, {report.errors:,} errors, "
                        f"{report.warnings:,} warnings")
     if not _tolerated(report, accept_inconsistent):
@@ -499,31 +507,35 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     for folder in {p.parent for p in export_paths}:
         folder.mkdir(parents=True, exist_ok=True)
     leftovers = [temporary, temporary.with_name(temporary.name + ".wal"), *temporary_exports]
+    # Exactly the typed tables the checks saw, loaded by column name.
+    typed = {n: workspace.qualified(t.typed_table) for n, t in report.loaded.items()}
+    for name in package.reference_tables:  # those a submission left empty
+        if name not in typed:
+            typed[name] = workspace.qualified(package_table(package, name, workspace).typed_table)
+    missing = [n for n in package.observation_tables if n not in sources]
+    for name in missing:  # an absent table builds empty, and is said to be absent
+        typed[name] = None
     try:
-        con = _open_for_every_reader(temporary)
+        con = _attach_for_every_reader(workspace, temporary)
         try:
             with _step(console, 2, "load") as step:
-                # Exactly the typed values the checks saw, by column name.
-                frames = {n: t.typed for n, t in report.loaded.items()}
-                for name in package.reference_tables:  # those a submission left empty
-                    if name not in frames:
-                        frames[name] = package_table(package, name).typed
-                missing = [n for n in package.observation_tables if n not in sources]
-                for name in missing:  # an absent table builds empty, and is said to be absent
-                    frames[name] = pd.DataFrame(columns=package.tables[name].field_names)
-                loaded = load_frames(con, package, frames)
+                loaded = load_tables(con, package, typed)
                 corrected = apply_corrections(con, package)
                 link_sources(con, package, {
                     name: (sources[name].path.name, hashes[_label(sources[name].path,
                                                                   package.root)])
                     for name in package.observation_tables if name in sources})
-                _load_denominators(con, package, frames["population"])
+                _load_denominators(con, package, report.loaded["population"].typed
+                                   if "population" in report.loaded else
+                                   pd.DataFrame(columns=package.tables["population"]
+                                                .field_names))
                 for name in ("validation_findings", "build_info"):
                     create_table(con, package.build_tables[name], package)
-                con.register("findings_frame",
-                             report.findings[FINDING_COLUMNS].astype({"row": "Int64"}))
-                con.execute("INSERT INTO validation_findings SELECT * FROM findings_frame")
-                con.unregister("findings_frame")
+                if report.findings_table is not None:
+                    con.execute(
+                        "INSERT INTO validation_findings SELECT "
+                        + ", ".join(quote_identifier(c) for c in FINDING_COLUMNS)
+                        + f" FROM {workspace.qualified(report.findings_table)} ORDER BY position")
                 step.detail = f"{sum(loaded.values()):,} rows into {len(loaded)} tables" + (
                     f"; no file for {', '.join(missing)} (built empty)" if missing else "") + (
                     f"; {corrected} cells corrected (table corrections)" if corrected else "")
@@ -560,7 +572,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                                                         strict=True)])
                 expected = _row_counts(con)
                 con.execute("CHECKPOINT")
-                con.close()
+                workspace.close()  # detaches the new file, and removes the workspace
                 _verify(temporary, fingerprint, expected)
                 for path in [temporary, *temporary_exports]:
                     _fsync(path)
@@ -574,7 +586,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                     _fsync_folder(folder)
                 step.detail = ", ".join(display_path(p) for p in [out, *export_paths])
         finally:
-            con.close()
+            workspace.close()
     except duckdb.Error as exc:  # a full disk, a damaged temporary: the targets are intact
         raise BuildError(f"DuckDB could not write the database: {exc}") from exc
     except OSError as exc:

@@ -7,9 +7,9 @@ key and COMMENT comes from the schema, so the database says what the package say
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
 from hemisec.package import DataPackage, FieldSpec, TableSpec
+from hemisec.sql import quote_identifier, quote_literal
 
 #: The column the build adds to every observation table: the row of the file it came from.
 INPUT_ROW = "input_row"
@@ -17,14 +17,6 @@ INPUT_ROW_COMMENT = ("The row of the submitted file (or sheet) this row was read
                      "= 1, as validation_findings cites it.")
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
                 "boolean": "BOOLEAN"}
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _column_sql(field: FieldSpec) -> str:
@@ -80,33 +72,31 @@ def create_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, package: DataP
         con.execute(statement)
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, package: DataPackage,
-                frames: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Create each table from its schema and insert its typed frame, column by name;
-    return the rows loaded per table.
+def load_tables(con: duckdb.DuckDBPyConnection, package: DataPackage,
+                tables: dict[str, str | None]) -> dict[str, int]:
+    """Create each table from its schema and insert, column by name, the workspace's
+    typed table read for it (None: the table is created empty); return the rows loaded.
 
-    The frames are what the validator parsed (hemisec.read.tables), so the database
-    holds exactly the values that were checked: codes keep their leading zeros, and no
-    cell is typed twice by two readers.
+    The typed tables are what the validator parsed and checked (hemisec.read.tables),
+    so the database holds exactly the values that were checked: codes keep their
+    leading zeros, and no cell is typed twice by two readers.
     """
     counts = {}
-    for name in package.reference_first(list(frames)):
+    for name in package.reference_first(list(tables)):
         spec = package.tables[name]
         create_table(con, spec, package)
-        frame = frames[name][spec.field_names]
+        table = quote_identifier(name)
+        columns = ", ".join(quote_identifier(n) for n in spec.field_names)
         if name in package.observation_tables:
             # The row of the submitted file, as validation_findings cites it: the link
             # from a finding to the values computed from the row.
-            con.execute(f"ALTER TABLE {quote_identifier(name)} ADD COLUMN {INPUT_ROW} BIGINT")
-            con.execute(f"COMMENT ON COLUMN {quote_identifier(name)}.{INPUT_ROW} IS "
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {INPUT_ROW} BIGINT")
+            con.execute(f"COMMENT ON COLUMN {table}.{INPUT_ROW} IS "
                         f"{quote_literal(INPUT_ROW_COMMENT)}")
-            frame = frame.assign(**{INPUT_ROW: frame.index.astype("int64")})
-        frame = frame.reset_index(drop=True)
-        con.register("hemisec_frame", frame)
-        try:
-            con.execute(f"INSERT INTO {quote_identifier(name)} BY NAME "
-                        "SELECT * FROM hemisec_frame")
-        finally:
-            con.unregister("hemisec_frame")
-        counts[name] = len(frame)
+            columns += f", _row AS {INPUT_ROW}"
+        source = tables[name]
+        if source is not None:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT {columns} FROM {source} "
+                        "ORDER BY _row")
+        counts[name] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     return counts

@@ -1,7 +1,8 @@
 """Consistency checks: figures that must agree with each other (errors).
 
 Each rule compares rows within a table (parts against their total) or across
-tables (a population for every country-year), with pandas group-bys and merges.
+tables (a population for every country-year): one query each over the typed tables of
+the workspace, returning only the rows that break it.
 A finding points at the row a statistician should look at first: the total.
 """
 
@@ -9,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
-from hemisec.findings import Check, concat_findings, empty_findings, make_findings, register
+from hemisec.findings import Check, FindingsTable, register
 from hemisec.package import thresholds
-from hemisec.read.tables import LoadedTable, line_numbers
+from hemisec.read.tables import ROW, LoadedTable
+from hemisec.sql import quote_identifier, quote_literal
 
 
 @dataclass(frozen=True)
@@ -103,120 +103,119 @@ PARTS_RULES = (
 NEEDS_POPULATION = ("homicide", "prison")
 
 
-def check_parts(loaded: LoadedTable, rule: PartsRule) -> pd.DataFrame:
-    spec, typed = loaded.spec, loaded.typed
+def _as_text(expression: str) -> str:
+    return f"CAST({expression} AS VARCHAR)"
+
+
+def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) -> None:
+    spec = table.spec
     value = spec.value_field
     if value is None or rule.dimension not in spec.primary_key:
-        return empty_findings()
+        return
     # A dimension's value can never itself be the total of another dimension's parts, so
     # the group is every other key column.
-    group = [k for k in spec.primary_key if k != rule.dimension]
-    rows = typed.dropna(subset=[*spec.primary_key, value])
-    totals = rows[rows[rule.dimension] == rule.total][[*group, value]]
-    totals = totals.assign(_index=totals.index)
-    parts = (rows[rows[rule.dimension].isin(rule.parts)]
-             .pivot_table(index=group, columns=rule.dimension, values=value, aggfunc="sum",
-                          observed=True)
-             .reindex(columns=list(rule.parts)))
-    if parts.empty or totals.empty:
-        return empty_findings()
-    merged = totals.merge(parts, left_on=group, right_index=True, how="inner")
-    part_values = merged[list(rule.parts)]
-    given = part_values.notna()
-    parts_sum = part_values.sum(axis=1, min_count=1)
-    total = merged[value]
-    tolerance = _tolerance(rule, total, part_values)
-    gap = (parts_sum - total).astype("Float64")
-    exceeds = (gap > tolerance).fillna(False).astype(bool)
-    differs = (given.all(axis=1) & (gap < -tolerance)).fillna(False).astype(bool)
+    group = [quote_identifier(k) for k in spec.primary_key if k != rule.dimension]
+    dimension, amount = quote_identifier(rule.dimension), quote_identifier(value)
+    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL"
+                            for k in [*spec.primary_key, value])
+    parts = [quote_identifier(f"part {p}") for p in rule.parts]
+    pivot = ", ".join(f"sum({amount}) FILTER (WHERE {dimension} = {quote_literal(p)}) AS {c}"
+                      for p, c in zip(rule.parts, parts, strict=True))
+    limits = thresholds()
+    if rule.relative_tolerance:
+        tolerance = f"total * {limits[rule.relative_tolerance]!r} / 100"
+    else:
+        tolerance = (f"least(total * {limits['count_parts_tolerance_pct']!r} / 100, "
+                     f"{limits['count_parts_tolerance']!r})")
+    thousands = " AND ".join(["total % 1000 = 0", "total > 0",
+                              *(f"coalesce({c} % 1000 = 0, true)" for c in parts)])
+    given_all = " AND ".join(f"{c} IS NOT NULL" for c in parts)
+    parts_sum = (f"CASE WHEN {' OR '.join(f'{c} IS NOT NULL' for c in parts)} THEN "
+                 + " + ".join(f"coalesce({c}, 0)" for c in parts) + " END")
     exhaustive = rule.differs is not None
-    short = pd.Series(False, index=merged.index)
     if rule.unknown is not None and exhaustive and rule.relative_tolerance is None:
         # A count's shortfall with no unknown given is cases of unknown category, whatever
         # its size: the indicators by this breakdown need their number.
-        known = [p for p in rule.parts if p != rule.unknown]
-        short = (given[known].all(axis=1) & ~given[rule.unknown]
-                 & (gap < 0)).fillna(False).astype(bool)
-    within = ((gap != 0) & (gap.abs() <= tolerance)).fillna(False).astype(bool) & ~short & (
-        (gap > 0).fillna(False) | (exhaustive & (given.all(axis=1)
-                                                 | (rule.relative_tolerance is not None))))
-
-    def describe(mask: pd.Series) -> pd.Series:
-        shown = part_values[mask]
-        joined = pd.Series("", index=shown.index, dtype="string")
-        for col in rule.parts:  # a handful of columns, never the rows
-            joined += (col + " " + shown[col].astype("string") + " + ").fillna("")
-        return (joined.str.removesuffix(" + ") + " = "
-                + parts_sum[mask].astype("Int64").astype("string")
-                + f", total ({rule.dimension} {rule.total}) is "
-                + total[mask].astype("string"))
-
-    frames = []
-    for check, mask in ((rule.exceeds, exceeds), (rule.differs, differs),
-                        (WITHIN_ROUNDING, within), (SHORT_OF_TOTAL, short)):
-        if check is None or not mask.any():
-            continue
-        frames.append(make_findings(
-            check, resource=spec.name, file=loaded.file,
-            row=line_numbers(merged.loc[mask, "_index"]), field=value,
-            value=total[mask].astype("string"), message=describe(mask) + (
-                _tolerance_text(tolerance[mask]) if check is WITHIN_ROUNDING else
-                _implied_text(-gap[mask], rule) if check is SHORT_OF_TOTAL else "")))
-    return concat_findings(frames)
-
-
-def _tolerance_text(tolerance: pd.Series) -> pd.Series:
-    return ", within the source's rounding (tolerance " + tolerance.round(0).astype(
-        "Int64").astype("string") + ")"
-
-
-def _implied_text(shortfall: pd.Series, rule: PartsRule) -> pd.Series:
-    return ("; " + shortfall.astype("Int64").astype("string")
-            + f" are implied to have {rule.dimension} {rule.unknown} (unknown)")
-
-
-def _tolerance(rule: PartsRule, total: pd.Series, parts: pd.DataFrame) -> pd.Series:
-    """How far the parts may miss the total before it is an error, row by row: the
-    thresholds table's tolerance for counts (or, for estimates, its share of the total),
-    and at least its rounding allowance where every figure is a multiple of 1,000."""
-    limits = thresholds()
-    if rule.relative_tolerance:
-        tolerance = total.astype("Float64") * limits[rule.relative_tolerance] / 100
+        known = " AND ".join(f"{quote_identifier('part ' + p)} IS NOT NULL"
+                             for p in rule.parts if p != rule.unknown)
+        short = (f"{known} AND {quote_identifier('part ' + rule.unknown)} IS NULL "
+                 "AND gap < 0")
     else:
-        tolerance = (total.astype("Float64") * limits["count_parts_tolerance_pct"] / 100).clip(
-            upper=limits["count_parts_tolerance"])
-    unit = limits["rounded_figure_tolerance"]
-    thousands = ((total % 1000 == 0) & (parts.isna() | (parts % 1000 == 0)).all(axis=1)
-                 & (total > 0)).fillna(False).astype(bool)
-    return tolerance.where(~thousands, tolerance.clip(lower=unit))
+        short = "false"
+    within_side = ("gap > 0" if not exhaustive else
+                   "true" if rule.relative_tolerance is not None else
+                   f"(gap > 0 OR {given_all})")
+    candidates = f"""
+        WITH rows AS (SELECT * FROM {table.typed_table} WHERE {complete}),
+        totals AS (SELECT {ROW}, {', '.join(group)}, {amount} AS total FROM rows
+                   WHERE {dimension} = {quote_literal(rule.total)}),
+        parts AS (SELECT {', '.join(group)}, {pivot} FROM rows
+                  WHERE {dimension} IN ({', '.join(map(quote_literal, rule.parts))})
+                  GROUP BY ALL),
+        merged AS (SELECT totals.{ROW}, total, {', '.join(parts)}, {parts_sum} AS parts_sum,
+                          CASE WHEN {thousands} THEN greatest({tolerance},
+                               {limits['rounded_figure_tolerance']!r})
+                               ELSE {tolerance} END AS tolerance
+                   FROM totals JOIN parts USING ({', '.join(group)})),
+        gaps AS (SELECT *, parts_sum - total AS gap FROM merged)
+        SELECT *, coalesce(gap > tolerance, false) AS exceeds,
+               coalesce({given_all} AND gap < -tolerance, false) AS differs,
+               coalesce({short}, false) AS short
+        FROM gaps"""
+    described = " || ".join([
+        "rtrim(" + " || ".join(
+            f"coalesce({quote_literal(p + ' ')} || {_as_text(c)} || ' + ', '')"
+            for p, c in zip(rule.parts, parts, strict=True)) + ", ' + ')",
+        "' = '", _as_text("parts_sum"),
+        quote_literal(f", total ({rule.dimension} {rule.total}) is "), _as_text("total")])
+    # rtrim removes characters, not a suffix: the joined parts end in "+ " only once,
+    # and no part's text ends in "+" or " ", so it removes exactly the last " + ".
+    within = (f"coalesce(gap <> 0 AND abs(gap) <= tolerance AND NOT short "
+              f"AND {within_side}, false)")
+    cases = [
+        (rule.exceeds, "exceeds", described),
+        (rule.differs, "differs", described),
+        (WITHIN_ROUNDING, within, described + " || ', within the source''s rounding "
+         "(tolerance ' || CAST(CAST(round_even(tolerance, 0) AS BIGINT) AS VARCHAR) || ')'"),
+        (SHORT_OF_TOTAL, "short", described + " || '; ' || CAST(-gap AS VARCHAR) || "
+         + quote_literal(f" are implied to have {rule.dimension} {rule.unknown} (unknown)")),
+    ]
+    name = table.workspace.name("parts")
+    table.workspace.con.execute(f"CREATE TEMP TABLE {name} AS {candidates} "
+                                "WHERE exceeds OR differs OR short OR gap <> 0")
+    for check, condition, message in cases:
+        if check is None:
+            continue
+        findings.add_query(check, spec.name, table.file,
+                           f"SELECT {ROW} AS row, {quote_literal(value)} AS field, "
+                           f"{_as_text('total')} AS value, {message} AS message "
+                           f"FROM {name} WHERE {condition}", order=0)
+    table.workspace.con.execute(f"DROP TABLE {name}")
 
 
-def check_population_coverage(loaded: LoadedTable, population: pd.DataFrame,
-                              population_origin: str) -> pd.DataFrame:
-    """Every country-year of `loaded` must have a total population."""
-    typed = loaded.typed.dropna(subset=["iso3", "year"])
-    if typed.empty:
-        return empty_findings()
-    covered = population.loc[population["sex"] == "_T", ["iso3", "year"]].drop_duplicates()
-    first_rows = (typed.assign(_index=typed.index)
-                  .groupby(["iso3", "year"], as_index=False)["_index"].min())
-    missing = first_rows.merge(covered, on=["iso3", "year"], how="left", indicator=True)
-    missing = missing[missing["_merge"] == "left_only"]
-    if missing.empty:
-        return empty_findings()
-    return make_findings(
-        POPULATION_MISSING, resource=loaded.spec.name, file=loaded.file,
-        row=line_numbers(missing["_index"]), field="iso3, year",
-        value=missing["iso3"].astype("string") + " / " + missing["year"].astype("string"),
-        message="no total population for " + missing["iso3"].astype("string") + " "
-        + missing["year"].astype("string") + f" in {population_origin}")
+def check_population_coverage(table: LoadedTable, population: str, population_origin: str,
+                              findings: FindingsTable) -> None:
+    """Every country-year of `table` must have a total population (in workspace table
+    `population`)."""
+    findings.add_query(
+        POPULATION_MISSING, table.spec.name, table.file,
+        f"""SELECT first AS row, 'iso3, year' AS field,
+                   iso3 || ' / ' || CAST(year AS VARCHAR) AS value,
+                   'no total population for ' || iso3 || ' ' || CAST(year AS VARCHAR)
+                   || {quote_literal(' in ' + population_origin)} AS message
+            FROM (SELECT iso3, year, min({ROW}) AS first FROM {table.typed_table}
+                  WHERE iso3 IS NOT NULL AND year IS NOT NULL GROUP BY iso3, year) observed
+            WHERE NOT EXISTS (SELECT 1 FROM {population} p WHERE p.sex = '_T'
+                              AND p.iso3 = observed.iso3 AND p.year = observed.year)""")
 
 
-def check_consistency(tables: dict[str, LoadedTable], population: pd.DataFrame | None,
-                      population_origin: str) -> pd.DataFrame:
-    frames = [check_parts(tables[rule.table], rule) for rule in PARTS_RULES
-              if rule.table in tables]
+def check_consistency(tables: dict[str, LoadedTable], population: str | None,
+                      population_origin: str, findings: FindingsTable) -> None:
+    for rule in PARTS_RULES:
+        if rule.table in tables:
+            check_parts(tables[rule.table], rule, findings)
     if population is not None:
-        frames += [check_population_coverage(tables[name], population, population_origin)
-                   for name in NEEDS_POPULATION if name in tables]
-    return concat_findings(frames)
+        for name in NEEDS_POPULATION:
+            if name in tables:
+                check_population_coverage(tables[name], population, population_origin,
+                                          findings)

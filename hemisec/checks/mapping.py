@@ -11,11 +11,12 @@ from __future__ import annotations
 import pandas as pd
 
 from hemisec.errors import UsageError
-from hemisec.findings import concat_findings, empty_findings, make_findings, register
+from hemisec.findings import FindingsTable, register
 from hemisec.package import DataPackage
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
-from hemisec.read.tables import LoadedTable, line_numbers, load_table
+from hemisec.read.tables import ROW, LoadedTable, load_table
+from hemisec.sql import quote_identifier, quote_literal
 
 OFFENCES = "national_offences"
 CORRESPONDENCE = "iccs_correspondence"
@@ -48,32 +49,44 @@ def _unmapped_rows(offences: pd.DataFrame, correspondence: pd.DataFrame,
     return keys.notna().all(axis=1) & ~pd.MultiIndex.from_frame(keys).isin(known)
 
 
-def check_mapping(tables: dict[str, LoadedTable], references: dict[str, pd.DataFrame],
-                  package: DataPackage) -> pd.DataFrame:
-    frames = []
+def check_mapping(tables: dict[str, LoadedTable], references: dict[str, tuple[str, list[str]]],
+                  package: DataPackage, findings: FindingsTable) -> None:
+    """National categories without a mapping, and mappings broader or narrower than
+    their ICCS category. `references` gives each reference table's workspace table."""
     if OFFENCES in tables:
         table = tables[OFFENCES]
-        text = table.text.reindex(columns=table.spec.field_names).astype("str")  # absent: NA
-        bad = text[_unmapped_rows(text, references[CORRESPONDENCE], package)]
-        label = (" ('" + bad["national_label"] + "')").fillna("")
-        frames.append(make_findings(
-            UNMAPPED, resource=OFFENCES, file=table.file, row=line_numbers(bad.index),
-            field="national_code", value=bad["national_code"],
-            message=bad["iso3"] + " national category '" + bad["national_code"] + "'" + label
-            + " has no row in " + CORRESPONDENCE))
+        fields, reference_fields = _mapping_key(package)
+        correspondence, columns = references[CORRESPONDENCE]
+        if all(table.has(f) for f in [*fields, "iso3"]) and all(
+                c in columns for c in reference_fields):
+            pairs = " AND ".join(f"m.{quote_identifier(r)} = t.{quote_identifier(f)}"
+                                 for f, r in zip(fields, reference_fields, strict=True))
+            given = " AND ".join(f"t.{quote_identifier(f)} IS NOT NULL" for f in fields)
+            label = (f"coalesce({quote_literal(' (' + chr(39))} || t.national_label || "
+                     f"{quote_literal(chr(39) + ')')}, '')" if table.has("national_label")
+                     else "''")
+            findings.add_query(
+                UNMAPPED, OFFENCES, table.file,
+                f"""SELECT t.{ROW} AS row, 'national_code' AS field, t.national_code AS value,
+                           t.iso3 || {quote_literal(" national category '")} || t.national_code
+                           || {quote_literal("'")} || {label}
+                           || {quote_literal(' has no row in ' + CORRESPONDENCE)} AS message
+                    FROM {table.text_table} t WHERE {given} AND NOT EXISTS (
+                        SELECT 1 FROM {correspondence} m WHERE {pairs})""")
     if CORRESPONDENCE in tables:
         table = tables[CORRESPONDENCE]
-        text = table.text.reindex(columns=table.spec.field_names).astype("str")
-        partial = text[text["match"].isin(["broader", "narrower"])]
-        iccs_labels = references["iccs"].drop_duplicates("code").set_index("code")["label_en"]
-        frames.append(make_findings(
-            NOT_FULL, resource=CORRESPONDENCE, file=table.file,
-            row=line_numbers(partial.index), field="match", value=partial["match"],
-            message=partial["iso3"] + " '" + partial["national_label"] + "' is "
-            + partial["match"] + " than ICCS " + partial["iccs_code"] + " ("
-            + partial["iccs_code"].map(iccs_labels).fillna("unknown code")
-            + "): counts it feeds are not fully comparable"))
-    return concat_findings(frames) if frames else empty_findings()
+        iccs, _ = references["iccs"]
+        if all(table.has(c) for c in ("iso3", "national_label", "match", "iccs_code")):
+            label = (f"(SELECT first(label_en ORDER BY {ROW}) FROM {iccs} i "
+                     "WHERE i.code = t.iccs_code)")
+            findings.add_query(
+                NOT_FULL, CORRESPONDENCE, table.file,
+                f"""SELECT t.{ROW} AS row, 'match' AS field, t.match AS value,
+                           t.iso3 || {quote_literal(" '")} || t.national_label
+                           || {quote_literal("' is ")} || t.match || ' than ICCS '
+                           || t.iccs_code || ' (' || coalesce({label}, 'unknown code')
+                           || '): counts it feeds are not fully comparable' AS message
+                    FROM {table.text_table} t WHERE t.match IN ('broader', 'narrower')""")
 
 
 def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,

@@ -1,23 +1,15 @@
 """Plausibility checks: figures that are possible but worth a second look (warnings).
 
 Thresholds are read from the package's thresholds table; a warning never fails a
-submission.
+submission. Each check is a query over the workspace's typed tables.
 """
 
 from __future__ import annotations
 
-import pandas as pd
-
-from hemisec.denominators import choose_population
-from hemisec.findings import (
-    concat_findings,
-    empty_findings,
-    join_columns,
-    make_findings,
-    register,
-)
+from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
-from hemisec.read.tables import LoadedTable, line_numbers
+from hemisec.read.tables import ROW, LoadedTable
+from hemisec.sql import quote_identifier, quote_literal
 
 #: Thresholds come from the package's thresholds table (why each has its value is there).
 _LIMITS = thresholds()
@@ -50,150 +42,144 @@ SERIES_GAP = register(
     "obs_status B if the method changed.")
 
 
-def _homicide_rates(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
+def _text(expression: str) -> str:
+    return f"CAST({expression} AS VARCHAR)"
+
+
+def _homicide_rates(homicide: LoadedTable, population: str) -> str:
     """Total intentional homicide victims per country-year with the population and its
-    source, the rate per 100,000, and the row (`_index`) of the count in the file."""
-    key = ["iso3", "year"]
-    typed = homicide.typed
-    totals = typed[(typed["iccs_code"] == "0101") & (typed["sex"] == "_T")
-                   & (typed["mechanism"] == "_T")].dropna(subset=["victims"])
-    # The population the build divides by: one chosen series (hemisec.denominators).
-    pop = choose_population(population[population["sex"] == "_T"])
-    merged = (totals.assign(_index=totals.index)[[*key, "victims", "_index"]]
-              .merge(pop[[*key, "population", "source"]], on=key))
-    merged = merged[merged["population"] > 0]
-    return merged.assign(rate=merged["victims"] / merged["population"] * 1e5)
+    source, the rate per 100,000, and the row of the count in the file. `population` is
+    the workspace table of the population the build divides by (one chosen series,
+    hemisec.denominators)."""
+    return f"""
+        SELECT h.{ROW}, h.iso3, h.year, h.victims, p.population, p.source,
+               h.victims / p.population * 1e5 AS rate
+        FROM {homicide.typed_table} h JOIN {population} p USING (iso3, year)
+        WHERE h.iccs_code = '0101' AND h.sex = '_T' AND h.mechanism = '_T'
+          AND h.victims IS NOT NULL AND p.population > 0"""
 
 
-def check_homicide_rate(homicide: LoadedTable, population: pd.DataFrame) -> pd.DataFrame:
-    merged = _homicide_rates(homicide, population)
-    rate = merged["rate"]
-    bad = merged[(rate > MAX_HOMICIDE_RATE).fillna(False).astype(bool)]
-    if bad.empty:
-        return empty_findings()
-    bad_rate = rate[bad.index].round(1).astype("string")
-    return make_findings(
-        HOMICIDE_RATE, resource="homicide", file=homicide.file, row=line_numbers(bad["_index"]),
-        field="victims", value=bad["victims"].astype("string"),
-        message=bad["victims"].astype("string") + " victims in a population of "
-        + bad["population"].astype("string") + " is " + bad_rate + " per 100,000")
+def check_homicide_rate(homicide: LoadedTable, population: str,
+                        findings: FindingsTable) -> None:
+    findings.add_query(
+        HOMICIDE_RATE, "homicide", homicide.file,
+        f"""SELECT {ROW} AS row, 'victims' AS field, {_text('victims')} AS value,
+                   {_text('victims')} || ' victims in a population of '
+                   || {_text('population')} || ' is ' || {_text('round_even(rate, 1)')}
+                   || ' per 100,000' AS message
+            FROM ({_homicide_rates(homicide, population)}) WHERE rate > {MAX_HOMICIDE_RATE!r}
+            ORDER BY iso3, year""")
 
 
-def check_year_on_year(loaded: LoadedTable) -> pd.DataFrame:
+def check_year_on_year(table: LoadedTable, findings: FindingsTable) -> None:
     """Changes between consecutive years of one series (every key column but year)."""
-    spec, typed = loaded.spec, loaded.typed
+    spec = table.spec
     value = spec.value_field
     if value is None or "year" not in spec.primary_key:
-        return empty_findings()
-    series = [k for k in spec.primary_key if k != "year"]
-    rows = typed.dropna(subset=[*spec.primary_key, value]).sort_values([*series, "year"])
-    grouped = rows.groupby(series, sort=False)
-    previous = grouped[value].shift()
-    previous_year = grouped["year"].shift()
-    consecutive = (rows["year"] - previous_year) == 1
-    large = rows[value].where(rows[value] > previous, previous) >= MIN_COUNT_FOR_CHANGE
-    change = (rows[value] - previous).abs() / previous.astype("Float64")
-    flagged = (consecutive & large & ((change > MAX_YEARLY_CHANGE) | (previous == 0)))
-    flagged = flagged.fillna(False).astype(bool)
-    if not flagged.any():
-        return empty_findings()
-    bad, before = rows[flagged], previous[flagged]
-    pct = ((bad[value] - before) / before.where(before != 0).astype("Float64") * 100).round(0)
-    pct_text = pct.astype("Int64").astype("string")
-    described = (pct_text.where(pct < 0, "+" + pct_text) + "%").fillna("from zero")
-    return make_findings(
-        YEARLY_CHANGE, resource=spec.name, file=loaded.file, row=line_numbers(bad.index),
-        field=value, value=bad[value].astype("string"),
-        message=bad[value].astype("string") + " in " + bad["year"].astype("string") + " after "
-        + before.astype("Int64").astype("string") + " in "
-        + previous_year[flagged].astype("Int64").astype("string") + " (" + described + ")")
+        return
+    series = ", ".join(quote_identifier(k) for k in spec.primary_key if k != "year")
+    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL"
+                            for k in [*spec.primary_key, value])
+    amount = quote_identifier(value)
+    pct = "round_even((now - before) / before * 100, 0)"
+    described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
+                 f"{_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
+                 f"{_text(f'CAST({pct} AS BIGINT)')} || '%' END")
+    findings.add_query(
+        YEARLY_CHANGE, spec.name, table.file,
+        f"""SELECT {ROW} AS row, {quote_literal(value)} AS field, {_text('now')} AS value,
+                   {_text('now')} || ' in ' || {_text('year')} || ' after '
+                   || {_text('before')} || ' in ' || {_text('before_year')} || ' ('
+                   || {described} || ')' AS message
+            FROM (SELECT {ROW}, year, {amount} AS now,
+                         lag({amount}) OVER series AS before,
+                         lag(year) OVER series AS before_year
+                  FROM {table.typed_table} WHERE {complete}
+                  WINDOW series AS (PARTITION BY {series} ORDER BY year))
+            WHERE year - before_year = 1 AND greatest(now, before) >= {MIN_COUNT_FOR_CHANGE}
+              AND (before = 0 OR abs(now - before) / before > {MAX_YEARLY_CHANGE!r})""")
 
 
-def check_series_gaps(loaded: LoadedTable) -> pd.DataFrame:
-    spec, typed = loaded.spec, loaded.typed
+def check_series_gaps(table: LoadedTable, findings: FindingsTable) -> None:
+    spec = table.spec
     if "year" not in spec.primary_key:
-        return empty_findings()
-    series = [k for k in spec.primary_key if k != "year"]
-    rows = typed.dropna(subset=list(spec.primary_key)).sort_values([*series, "year"])
-    previous_year = rows.groupby(series, sort=False)["year"].shift()
-    gap = ((rows["year"] - previous_year) > 1).fillna(False).astype(bool)
-    if not gap.any():
-        return empty_findings()
-    bad = rows[gap]
-    before = previous_year[gap].astype("Int64")
-    first_missing, last_missing = (before + 1).astype("string"), (bad["year"] - 1).astype("string")
-    missing = first_missing.where(first_missing == last_missing, first_missing + "-" + last_missing)
-    return make_findings(
-        SERIES_GAP, resource=spec.name, file=loaded.file, row=line_numbers(bad.index), field="year",
-        value=bad["year"].astype("string"),
-        message="no value for " + missing + " between " + before.astype("string")
-        + " and " + bad["year"].astype("string") + " in this series ("
-        + join_columns(bad[series], " / ") + ")")
+        return
+    keys = [quote_identifier(k) for k in spec.primary_key if k != "year"]
+    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in spec.primary_key)
+    series_text = " || ' / ' || ".join(_text(k) for k in keys)
+    missing = ("CASE WHEN before_year + 1 = year - 1 THEN " + _text("before_year + 1")
+               + " ELSE " + _text("before_year + 1") + " || '-' || " + _text("year - 1")
+               + " END")
+    findings.add_query(
+        SERIES_GAP, spec.name, table.file,
+        f"""SELECT {ROW} AS row, 'year' AS field, {_text('year')} AS value,
+                   'no value for ' || {missing} || ' between ' || {_text('before_year')}
+                   || ' and ' || {_text('year')} || ' in this series (' || series || ')'
+                   AS message
+            FROM (SELECT {ROW}, year, {series_text} AS series,
+                         lag(year) OVER (PARTITION BY {', '.join(keys)} ORDER BY year)
+                         AS before_year
+                  FROM {table.typed_table} WHERE {complete})
+            WHERE year - before_year > 1""")
 
 
-def check_occupancy(prison: LoadedTable) -> pd.DataFrame:
-    typed = prison.typed.dropna(subset=["value"])
-    key = ["iso3", "year"]
-    held = typed[(typed["measure"] == "persons_held") & (typed["sex"] == "_T")]
-    capacity = typed[(typed["measure"] == "official_capacity") & (typed["sex"] == "_T")]
-    merged = (held.assign(_index=held.index)[[*key, "value", "_index"]]
-              .merge(capacity[[*key, "value"]].drop_duplicates(key), on=key,
-                     suffixes=("", "_capacity")))
-    merged = merged[merged["value_capacity"] > 0]
-    occupancy = merged["value"] / merged["value_capacity"]
-    bad = merged[(occupancy > MAX_OCCUPANCY).fillna(False).astype(bool)]
-    if bad.empty:
-        return empty_findings()
-    return make_findings(
-        OCCUPANCY, resource="prison", file=prison.file, row=line_numbers(bad["_index"]),
-        field="value", value=bad["value"].astype("string"),
-        message=bad["value"].astype("string") + " persons held for "
-        + bad["value_capacity"].astype("string") + " places is "
-        + (occupancy[bad.index] * 100).round(0).astype("Int64").astype("string")
-        + "% occupancy")
+def check_occupancy(prison: LoadedTable, findings: FindingsTable) -> None:
+    occupancy = "held.value / capacity.value"
+    findings.add_query(
+        OCCUPANCY, "prison", prison.file,
+        f"""SELECT held.{ROW} AS row, 'value' AS field, {_text('held.value')} AS value,
+                   {_text('held.value')} || ' persons held for ' || {_text('capacity.value')}
+                   || ' places is '
+                   || {_text(f'CAST(round_even({occupancy} * 100, 0) AS BIGINT)')}
+                   || '% occupancy' AS message
+            FROM {prison.typed_table} held
+            JOIN (SELECT DISTINCT ON (iso3, year) iso3, year, value
+                  FROM {prison.typed_table}
+                  WHERE measure = 'official_capacity' AND sex = '_T' AND value IS NOT NULL
+                  ORDER BY iso3, year, {ROW}) capacity USING (iso3, year)
+            WHERE held.measure = 'persons_held' AND held.sex = '_T'
+              AND held.value IS NOT NULL AND capacity.value > 0
+              AND {occupancy} > {MAX_OCCUPANCY!r}""")
 
 
-def check_published_rate(homicide: LoadedTable, population: pd.DataFrame,
-                         published: pd.DataFrame, tolerance_pct: float) -> pd.DataFrame:
-    """Compare the homicide rate the counts give with every published homicide rate.
+def check_published_rate(homicide: LoadedTable, population: str, published: str,
+                         tolerance_pct: float, findings: FindingsTable) -> None:
+    """Compare the homicide rate the counts give with every published homicide rate
+    (workspace table `published`).
 
     The tolerance is the catalogue's: population series differ between publishers (UNODC
     uses UN WPP) and published rates are rounded, so a small gap is expected.
     """
-    key = ["iso3", "year"]
-    rates = _homicide_rates(homicide, population).merge(
-        published.loc[published["indicator"] == "homicide_rate", [*key, "value", "source"]]
-        .dropna(subset=["value"]), on=key, suffixes=("_population", "_published"))
-    rate = rates["rate"]
-    difference = (rate - rates["value"]) / rates["value"] * 100
-    bad = rates[(difference.abs() > tolerance_pct).fillna(False).astype(bool)]
-    if bad.empty:
-        return empty_findings()
-    return make_findings(
-        PUBLISHED_DIFFERS, resource="homicide", file=homicide.file,
-        row=line_numbers(bad["_index"]), field="victims", value=bad["victims"].astype("string"),
-        message=bad["victims"].astype("string") + " victims per " + bad["population"]
-        .astype("string") + " population (" + bad["source_population"] + ") is a rate of "
-        + rate[bad.index].round(2).astype("string") + "; " + bad["source_published"]
-        + " publishes " + bad["value"].astype("string") + " ("
-        + difference[bad.index].round(1).astype("string") + "%, tolerance "
-        + f"{tolerance_pct:g}%)")
+    difference = "(rate - published.value) / published.value * 100"
+    findings.add_query(
+        PUBLISHED_DIFFERS, "homicide", homicide.file,
+        f"""SELECT rates.{ROW} AS row, 'victims' AS field, {_text('victims')} AS value,
+                   {_text('victims')} || ' victims per ' || {_text('population')}
+                   || ' population (' || rates.source || ') is a rate of '
+                   || {_text('round_even(rate, 2)')} || '; ' || published.source
+                   || ' publishes ' || {_text('published.value')} || ' ('
+                   || {_text(f'round_even({difference}, 1)')}
+                   || {quote_literal(f'%, tolerance {tolerance_pct:g}%)')} AS message
+            FROM ({_homicide_rates(homicide, population)}) rates
+            JOIN {published} published USING (iso3, year)
+            WHERE published.indicator = 'homicide_rate' AND published.value IS NOT NULL
+              AND abs({difference}) > {tolerance_pct!r}
+            ORDER BY rates.iso3, rates.year, published.{ROW}""")
 
 
-def check_plausibility(tables: dict[str, LoadedTable], population: pd.DataFrame | None,
-                       published: pd.DataFrame | None = None,
-                       tolerance_pct: float | None = None) -> pd.DataFrame:
-    frames = []
-    for loaded in tables.values():
-        value = loaded.spec.value_field
+def check_plausibility(tables: dict[str, LoadedTable], population: str | None,
+                       findings: FindingsTable, published: str | None = None,
+                       tolerance_pct: float | None = None) -> None:
+    for table in tables.values():
+        value = table.spec.value_field
         # Counts only: published rates are someone else's series, not the submitter's.
-        if value is not None and loaded.spec.field(value).type == "integer":
-            frames += [check_year_on_year(loaded), check_series_gaps(loaded)]
+        if value is not None and table.spec.field(value).type == "integer":
+            check_year_on_year(table, findings)
+            check_series_gaps(table, findings)
     if "homicide" in tables and population is not None:
-        frames.append(check_homicide_rate(tables["homicide"], population))
-        if published is not None and not published.empty and tolerance_pct is not None:
-            frames.append(check_published_rate(tables["homicide"], population, published,
-                                               tolerance_pct))
+        check_homicide_rate(tables["homicide"], population, findings)
+        if published is not None and tolerance_pct is not None:
+            check_published_rate(tables["homicide"], population, published, tolerance_pct,
+                                 findings)
     if "prison" in tables:
-        frames.append(check_occupancy(tables["prison"]))
-    return concat_findings(frames)
+        check_occupancy(tables["prison"], findings)

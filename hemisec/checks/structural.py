@@ -1,28 +1,21 @@
-"""Structural checks, generated from each Table Schema as a pandera schema.
+"""Structural checks, generated from each Table Schema as SQL run in the workspace.
 
 Types, required cells, ranges, patterns, enums, code lists (foreign keys) and keys
-are read from the schema; none is typed here. pandera runs every check lazily on
-the text of the file, so the report can quote each bad cell as written.
+are read from the schema; none is typed here. Each check is one query over the
+table's text (so the report quotes each bad cell as written) and its typed values,
+returning only the failing cells, with their message, into the findings table.
+pandera is not used here: its DuckDB (ibis) backend reports failure cases without the
+row of the file they are on, which every finding needs.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from dataclasses import dataclass
 
-import pandas as pd
-import pandera.pandas as pa
-
-from hemisec.findings import (
-    CHECKS,
-    concat_findings,
-    empty_findings,
-    join_columns,
-    make_findings,
-    register,
-)
-from hemisec.package import FieldSpec, TableSpec
-from hemisec.read.tables import MAX_INTEGER_DIGITS, LoadedTable, line_numbers, parse_field
+from hemisec.findings import Check, FindingsTable, register
+from hemisec.package import FieldSpec
+from hemisec.read.tables import MAX_INTEGER_DIGITS, ROW, LoadedTable
+from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, text_list
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
@@ -49,221 +42,209 @@ DUPLICATE_VALUE = register(
     "Make the value unique or delete the repeated row.")
 
 _TYPE_NAMES = {"integer": "a whole number", "number": "a number"}
-#: Thousands separators spreadsheets write: point, comma, apostrophe, spaces (incl. no-break).
-_GROUP_MARKS = r"[.,'\u2019 \u00a0\u202f]"
+#: Thousands separators spreadsheets write: point, comma, apostrophe, spaces (incl.
+#: no-break), as an RE2 character class.
+_GROUP_MARKS = r"[.,'\x{2019} \x{00a0}\x{202f}]"
 _GROUPED = r"[+-]?[0-9]{1,3}(?:" + _GROUP_MARKS + r"[0-9]{3})+"
+_ZERO_HINT = "; a spreadsheet drops the leading zero of a code typed as a number: write '"
+_ZERO_HINT_END = "' and format the column as Text"
+#: Findings of one field are reported in this order when a cell breaks several rules
+#: of the same check (the enum before the code lists).
+_PER_FIELD = 100
 
 
-def _range_check(field: FieldSpec, decimal: str) -> Callable[[pd.Series], pd.Series]:
-    """Cells that do not parse pass here: they are type errors, not range errors."""
-    def within(values: pd.Series) -> pd.Series:
-        parsed = parse_field(values, field, decimal)
-        ok = pd.Series(True, index=values.index)
-        if field.minimum is not None:
-            ok &= ~(parsed < field.minimum).fillna(False).astype(bool)
-        if field.maximum is not None:
-            ok &= ~(parsed > field.maximum).fillna(False).astype(bool)
-        return ok
-    return within
+@dataclass(frozen=True)
+class CodeList:
+    """The codes a field's foreign key allows: a column of a workspace table."""
+
+    resource: str
+    table: str
+    column: str
+
+    def contains(self, expression: str) -> str:
+        column = quote_identifier(self.column)
+        return (f"{expression} IN (SELECT {column} FROM {self.table} "
+                f"WHERE {column} IS NOT NULL)")
 
 
-def column_checks(field: FieldSpec, code_lists: dict[str, pd.Series],
-                  decimal: str = ".") -> list[pa.Check]:
-    """The pandera checks one field's schema entry implies (numbers in the file's
-    decimal mark)."""
-    checks: list[pa.Check] = []
+def quoted(expression: str) -> str:
+    """A cell as the report quotes it: between apostrophes, as written."""
+    return f"{APOSTROPHE} || coalesce({expression}, '') || {APOSTROPHE}"
+
+
+APOSTROPHE = quote_literal("'")
+
+
+def code_lists(table: LoadedTable, field: FieldSpec,
+               references: dict[str, tuple[str, list[str]]]) -> list[CodeList]:
+    """The code lists a field's single-field foreign keys point to. `references` gives,
+    per reference table, its text table in the workspace and its columns; a key pointing
+    into the same table (the ICCS hierarchy) takes the table's own codes."""
+    lists = []
+    for fk in table.spec.foreign_keys:
+        if fk.field != field.name:
+            continue
+        if fk.resource:
+            target, columns = references[fk.resource]
+        else:
+            target, columns = table.text_table, table.columns
+        if fk.reference_field in columns:
+            lists.append(CodeList(fk.resource or table.spec.name, target, fk.reference_field))
+    return lists
+
+
+def _type_message(value: str, field: FieldSpec, decimal: str) -> str:
+    """Say why a number did not read: a thousands separator, the other decimal mark."""
+    text = stripped(value)
+    grouped = full_match(text, _GROUPED)
+    message = [
+        f"{quoted(value)} || {quote_literal(' is not ' + _TYPE_NAMES.get(field.type, field.type))}",
+        f"CASE WHEN {grouped} THEN ': it looks like ' || "
+        f"regexp_replace({text}, {quote_literal(_GROUP_MARKS)}, '', 'g') || "
+        "' written with a thousands separator; write digits only' ELSE '' END",
+        f"CASE WHEN {full_match(text, '[+-]?[0-9]+')} AND length(ltrim({text}, '+-')) "
+        f"> {MAX_INTEGER_DIGITS} THEN ': it has more than {MAX_INTEGER_DIGITS} digits, "
+        "more than any count' ELSE '' END"]
+    if field.type == "number":
+        other = "," if decimal == "." else r"\."
+        mark = "a decimal point" if decimal == "." else "a decimal comma"
+        wrong_mark = full_match(text, "[+-]?[0-9]+" + other + "[0-9]+")
+        message.append(f"CASE WHEN {wrong_mark} AND NOT {grouped} THEN ': this file is read "
+                       f"with {mark} (give --decimal if that is wrong)' ELSE '' END")
+    return " || ".join(message)
+
+
+def _zero_hint(value: str, passes: str) -> str:
+    """Where a code typed into a spreadsheet lost its leading zero ('101' for '0101'),
+    the text to add to the message. `passes` tests the padded code (`{padded}`)."""
+    padded = f"('0' || {value})"
+    return (f"CASE WHEN {full_match(value, '[0-9]+')} AND "
+            f"coalesce({passes.replace('{padded}', padded)}, false) THEN "
+            f"{quote_literal(_ZERO_HINT)} || {padded} || {quote_literal(_ZERO_HINT_END)} "
+            "ELSE '' END")
+
+
+def _field_checks(field: FieldSpec, lists: list[CodeList], decimal: str,
+                  ) -> list[tuple[Check, str, str]]:
+    """(check, failing condition, message) of one field, in the order a cell breaking
+    several is reported by. `t` is the text row, `y` the typed row."""
+    value = f"t.{quote_identifier(field.name)}"
+    typed = f"y.{quote_identifier(field.name)}"
+    checks = []
+    if field.required:
+        checks.append((MISSING_VALUE, f"{value} IS NULL",
+                       "'this column is required; the cell is empty'"))
     if field.type != "string":
-        checks.append(pa.Check(lambda s, f=field: parse_field(s, f, decimal).notna(),
-                               name=TYPE_ERROR.id))
+        checks.append((TYPE_ERROR, f"{value} IS NOT NULL AND {typed} IS NULL",
+                       _type_message(value, field, decimal)))
     if field.minimum is not None or field.maximum is not None:
-        checks.append(pa.Check(_range_check(field, decimal), name=OUT_OF_RANGE.id))
+        bounds, outside = [], []
+        if field.minimum is not None:
+            bounds.append(f"at least {field.minimum:g}")
+            outside.append(f"{typed} < {field.minimum!r}")
+        if field.maximum is not None:
+            bounds.append(f"at most {field.maximum:g}")
+            outside.append(f"{typed} > {field.maximum!r}")
+        checks.append((OUT_OF_RANGE, " OR ".join(outside),
+                       f"{quoted(value)} || {quote_literal(' must be ' + ' and '.join(bounds))}"))
     if field.pattern is not None:
-        checks.append(pa.Check(
-            lambda s, p=field.pattern: s.astype("string").str.fullmatch(p).fillna(False)
-            .astype(bool), name=PATTERN_MISMATCH.id))
+        checks.append((PATTERN_MISMATCH,
+                       f"{value} IS NOT NULL AND NOT {full_match(value, field.pattern)}",
+                       f"{quoted(value)} || " + quote_literal(
+                           f" does not have the form of {field.title} (pattern "
+                           f"{field.pattern})") + " || "
+                       + _zero_hint(value, full_match("{padded}", field.pattern))))
     if field.enum is not None:
-        checks.append(pa.Check(lambda s, e=field.enum: s.isin(e),
-                               name=f"{NOT_IN_CODE_LIST.id}:enum"))
-    for resource, codes in code_lists.items():
-        checks.append(pa.Check(lambda s, c=codes: s.isin(c),
-                               name=f"{NOT_IN_CODE_LIST.id}:{resource}"))
+        allowed = text_list(field.enum)
+        checks.append((NOT_IN_CODE_LIST, f"{value} NOT IN ({allowed})",
+                       f"{quoted(value)} || " + quote_literal(
+                           " is not allowed here; use one of " + ", ".join(field.enum))
+                       + " || " + _zero_hint(value, "{padded} IN (" + allowed + ")")))
+    for codes in lists:
+        checks.append((NOT_IN_CODE_LIST, f"{value} IS NOT NULL AND NOT "
+                       f"coalesce({codes.contains(value)}, false)",
+                       f"{quoted(value)} || " + quote_literal(
+                           f" is not a code in the {codes.resource} table") + " || "
+                       + _zero_hint(value, codes.contains("{padded}"))))
     return checks
 
 
-def _code_lists(spec: TableSpec, field: FieldSpec, references: dict[str, pd.DataFrame],
-                text: pd.DataFrame) -> dict[str, pd.Series]:
-    """The codes a field's foreign keys allow, by the table they come from."""
-    return {
-        fk.resource or spec.name:
-            (references[fk.resource] if fk.resource else text)[fk.reference_field].dropna()
-        for fk in spec.foreign_keys if fk.field == field.name
-    }
-
-
-def _passes(check_id: str, detail: str, field: FieldSpec,
-            code_lists: dict[str, pd.Series]) -> Callable[[pd.Series], pd.Series]:
-    """Whether values would pass the code check that failed (to test a repaired value)."""
-    if check_id == PATTERN_MISMATCH.id and field.pattern is not None:
-        return lambda s: s.str.fullmatch(field.pattern).fillna(False).astype(bool)
-    if detail == "enum" and field.enum is not None:
-        return lambda s: s.isin(field.enum)
-    codes = code_lists.get(detail, pd.Series(dtype="object"))
-    return lambda s: s.isin(codes)
-
-
-def pandera_schema(spec: TableSpec, references: dict[str, pd.DataFrame],
-                   text: pd.DataFrame, decimal: str = ".") -> pa.DataFrameSchema:
-    """Generate the pandera schema of `spec` for the columns present in `text`.
-
-    A foreign key's allowed codes come from the referenced table, or from `text`
-    itself when the key points into the same table (the ICCS hierarchy).
-    """
-    present = list(text.columns)
-    columns = {}
-    for field in spec.fields:
-        if field.name not in present:
-            continue
-        code_lists = _code_lists(spec, field, references, text)
-        columns[field.name] = pa.Column(
-            None, nullable=not field.required, unique=field.unique,
-            report_duplicates="exclude_first",
-            checks=column_checks(field, code_lists, decimal),
-            required=False)
-    # The primary key is checked in _key_findings, on the values the database compares.
-    return pa.DataFrameSchema(columns, name=spec.name)
-
-
-def _type_message(quoted: pd.Series, values: pd.Series, field: FieldSpec,
-                  decimal: str) -> pd.Series:
-    """Say why a number did not read: a thousands separator, the other decimal mark."""
-    text = values.astype("string").str.strip()
-    message = quoted + f" is not {_TYPE_NAMES.get(field.type, field.type)}"
-    grouped = text.str.fullmatch(_GROUPED).fillna(False).astype(bool)
-    digits_only = text.str.replace(_GROUP_MARKS, "", regex=True)
-    message = message.where(~grouped, message + ": it looks like " + digits_only
-                            + " written with a thousands separator; write digits only")
-    too_long = (text.str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
-                & (text.str.lstrip("+-").str.len() > MAX_INTEGER_DIGITS))
-    message = message.where(~too_long, message + f": it has more than {MAX_INTEGER_DIGITS} "
-                            "digits, more than any count")
-    if field.type == "number":
-        other = "," if decimal == "." else "."
-        wrong_mark = (text.str.fullmatch(r"[+-]?[0-9]+" + re.escape(other) + r"[0-9]+")
-                      .fillna(False).astype(bool) & ~grouped)
-        mark = "a decimal point" if decimal == "." else "a decimal comma"
-        message = message.where(~wrong_mark, message + f": this file is read with {mark} "
-                                "(give --decimal if that is wrong)")
-    return message
-
-
-def leading_zero_hint(values: pd.Series, valid: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Where a code typed into a spreadsheet lost its leading zero ('101' for '0101'),
-    the text to add to the message; "" elsewhere."""
-    text = values.astype("string").fillna("")
-    padded = "0" + text
-    restored = text.str.fullmatch(r"[0-9]+").fillna(False).astype(bool) & valid(padded)
-    return ("; a spreadsheet drops the leading zero of a code typed as a number: write '"
-            + padded + "' and format the column as Text").where(restored, "")
-
-
-def _messages(check: str, field: FieldSpec | None, values: pd.Series, detail: str,
-              decimal: str = ".") -> pd.Series:
-    quoted = "'" + values.astype("string").fillna("") + "'"
-    if check == TYPE_ERROR.id and field is not None:
-        return _type_message(quoted, values, field, decimal)
-    if check == MISSING_VALUE.id:
-        return pd.Series("this column is required; the cell is empty", index=values.index)
-    if check == OUT_OF_RANGE.id and field is not None:
-        bounds = []
-        if field.minimum is not None:
-            bounds.append(f"at least {field.minimum:g}")
-        if field.maximum is not None:
-            bounds.append(f"at most {field.maximum:g}")
-        return quoted + " must be " + " and ".join(bounds)
-    if check == PATTERN_MISMATCH.id and field is not None:
-        return quoted + f" does not have the form of {field.title} (pattern {field.pattern})"
-    if check == NOT_IN_CODE_LIST.id:
-        if detail == "enum" and field is not None and field.enum:
-            return quoted + " is not allowed here; use one of " + ", ".join(field.enum)
-        return quoted + f" is not a code in the {detail} table"
-    if check == DUPLICATE_VALUE.id:
-        return quoted + " appears in an earlier row"
-    return quoted
-
-
-def key_values(loaded: LoadedTable) -> pd.DataFrame:
+def key_sql(table: LoadedTable, alias_text: str = "t", alias_typed: str = "y") -> list[str]:
     """The primary key as the database compares it: a number cell by its value where it
     parsed ('+2015' and '2015' are one year), every other cell as written."""
-    spec = loaded.spec
-    columns = {}
-    for name in spec.primary_key:
-        text = loaded.text[name]
-        if spec.field(name).type == "string":
-            columns[name] = text
+    columns = []
+    for name in table.spec.primary_key:
+        text = f"{alias_text}.{quote_identifier(name)}"
+        if table.spec.field(name).type == "string":
+            columns.append(text)
         else:
-            typed = loaded.typed[name].astype("string")
-            columns[name] = typed.where(typed.notna(), text)
-    return pd.DataFrame(columns, index=loaded.text.index)
+            columns.append(f"coalesce(CAST({alias_typed}.{quote_identifier(name)} AS VARCHAR), "
+                           f"{text})")
+    return columns
 
 
-def _key_findings(loaded: LoadedTable) -> pd.DataFrame:
-    """One finding per repeated key row, naming the row that first used the key. Found
-    with one pandas pass rather than pandera's, which slows to minutes when thousands of
-    keys repeat."""
-    spec, text = loaded.spec, loaded.text
-    key = list(spec.primary_key)
-    if not key or not all(k in text for k in key):
-        return empty_findings()
-    keys = key_values(loaded)
-    repeated = keys.duplicated(keep="first")
-    if not repeated.any():
-        return empty_findings()
-    groups = keys.groupby(key, dropna=False, sort=False).ngroup()
-    first_row = groups.index.to_series().groupby(groups.to_numpy()).transform("min")
-    rows = text.index[repeated.to_numpy()]
-    values = join_columns(text.loc[rows, key], " / ")
-    first = first_row.loc[rows]
-    return make_findings(
-        DUPLICATE_KEY, resource=spec.name, file=loaded.file,
-        row=line_numbers(rows), field=", ".join(key), value=values,
-        message="the key (" + ", ".join(key) + ") repeats row " + first.astype("string"))
+def _key_query(table: LoadedTable) -> str | None:
+    """One finding per repeated key row, naming the row that first used the key."""
+    key = list(table.spec.primary_key)
+    if not key or not all(table.has(k) for k in key):
+        return None
+    partition = ", ".join(key_sql(table))
+    value = " || ' / ' || ".join(f"coalesce(t.{quote_identifier(k)}, '')" for k in key)
+    message = quote_literal("the key (" + ", ".join(key) + ") repeats row ")
+    return (f"SELECT row, {quote_literal(', '.join(key))} AS field, value, "
+            f"{message} || first AS message FROM (SELECT t.{ROW} AS row, {value} AS value, "
+            f"row_number() OVER (PARTITION BY {partition} ORDER BY t.{ROW}) AS repeat, "
+            f"min(t.{ROW}) OVER (PARTITION BY {partition}) AS first "
+            f"FROM {table.text_table} t JOIN {table.typed_table} y USING ({ROW})) "
+            "WHERE repeat > 1")
 
 
-def check_structure(loaded: LoadedTable, references: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Run the generated pandera schema on one table and return its findings."""
-    spec, text = loaded.spec, loaded.text
-    if text.empty:
-        return empty_findings()
-    schema = pandera_schema(spec, references, text, loaded.decimal)
-    frames = [_key_findings(loaded)]
-    try:
-        schema.validate(text[[c for c in text.columns if c in spec.field_names]], lazy=True)
-        cases = pd.DataFrame(columns=["check", "column", "index"])
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    cases = cases[cases["index"].notna()].copy()
-    cases["index"] = cases["index"].astype(int)
+def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[str]]],
+                    findings: FindingsTable) -> int:
+    """Write the structural findings of one table into `findings`; return their batch."""
+    spec = table.spec
+    batch = findings.new_batch()
+    fields = [f for f in spec.fields if table.has(f.name)]
+    key = _key_query(table)
+    key_field = ", ".join(spec.primary_key)
+    # Within a row, findings are listed by field name, as the report has always sorted.
+    names = sorted([*(f.name for f in fields), *([key_field] if key else [])])
+    queries = []
+    if key:
+        queries.append((DUPLICATE_KEY, key, names.index(key_field) * _PER_FIELD))
+    source = f"{table.text_table} t JOIN {table.typed_table} y USING ({ROW})"
+    for field in fields:
+        checks = _field_checks(field, code_lists(table, field, references), table.decimal)
+        for rank, (check, condition, message) in enumerate(checks, start=1):
+            queries.append((
+                check, f"SELECT t.{ROW} AS row, {quote_literal(field.name)} AS field, "
+                f"t.{quote_identifier(field.name)} AS value, {message} AS message "
+                f"FROM {source} WHERE {condition}",
+                names.index(field.name) * _PER_FIELD + rank))
+        if field.unique:
+            value = f"t.{quote_identifier(field.name)}"
+            queries.append((
+                DUPLICATE_VALUE,
+                f"SELECT row, {quote_literal(field.name)} AS field, value, message FROM ("
+                f"SELECT t.{ROW} AS row, {value} AS value, {quoted(value)} || ' appears in an "
+                f"earlier row' AS message, row_number() OVER (PARTITION BY {value} ORDER BY "
+                f"t.{ROW}) AS repeat FROM {table.text_table} t) WHERE repeat > 1",
+                names.index(field.name) * _PER_FIELD + _PER_FIELD - 1))
+    findings.add_queries(spec.name, table.file, queries, batch)
+    return batch
 
-    for (name, column), group in cases.groupby(["check", "column"], sort=False):
-        check_id, _, detail = str(name).partition(":")
-        check_id = {"not_nullable": MISSING_VALUE.id,
-                    "field_uniqueness": DUPLICATE_VALUE.id}.get(check_id, check_id)
-        if check_id not in CHECKS:
-            raise RuntimeError(f"pandera reported an unexpected check {check_id!r}")
-        check = CHECKS[check_id]
-        field = spec.field(str(column))
-        index = pd.Index(group["index"])
-        values = text.loc[index, column]
-        message = _messages(check_id, field, values, detail, loaded.decimal)
-        if check_id in (PATTERN_MISMATCH.id, NOT_IN_CODE_LIST.id):
-            code_lists = _code_lists(spec, field, references, text)
-            message = message + leading_zero_hint(
-                values, _passes(check_id, detail, field, code_lists))
-        frames.append(make_findings(
-            check, resource=spec.name, file=loaded.file,
-            row=line_numbers(index), field=str(column),
-            value=values.astype("object").where(values.notna(), None),
-            message=message))
-    findings = concat_findings(frames)
-    return findings.sort_values(["row", "field"], kind="stable", ignore_index=True)
 
+def set_aside(table: LoadedTable, findings: FindingsTable, batch: int) -> None:
+    """Blank out typed cells that broke a structural rule, and drop repeated keys, so the
+    consistency and plausibility checks do not report the same problem again."""
+    con = table.workspace.con
+    failed = f"SELECT row, field, \"check\" FROM {findings.table} WHERE batch = {batch}"
+    if not con.execute(f"SELECT count(*) FROM ({failed})").fetchall()[0][0]:
+        return
+    blanked = ", ".join(
+        f"{quote_identifier(f.name)} = CASE WHEN {ROW} IN (SELECT row FROM ({failed}) WHERE "
+        f"field = {quote_literal(f.name)}) THEN NULL ELSE {quote_identifier(f.name)} END"
+        for f in table.spec.fields)
+    con.execute(f"UPDATE {table.typed_table} SET {blanked}")
+    con.execute(f"DELETE FROM {table.typed_table} WHERE {ROW} IN (SELECT row FROM ({failed}) "
+                f"WHERE \"check\" = {quote_literal(DUPLICATE_KEY.id)})")

@@ -1,12 +1,16 @@
 """Validate a table, a national submission folder or a datapackage.json.
 
-Finds every problem at once: file-level, structural (pandera, from the Table
-Schemas), consistency and plausibility. Raises `UsageError` (hemisec.errors) only
-when it cannot run at all (a path that does not exist, a table it does not know).
+Finds every problem at once: file-level, structural (from the Table Schemas),
+consistency and plausibility. Every table is read once into a DuckDB workspace and
+every check is a query there, so only findings leave DuckDB: their number is counted
+exactly, and only those a report lists are fetched. Raises `UsageError`
+(hemisec.errors) only when it cannot run at all (a path that does not exist, a table it
+does not know).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,75 +20,128 @@ from hemisec.checks import indicators  # noqa: F401  (the build's checks, for re
 from hemisec.checks.consistency import check_consistency
 from hemisec.checks.mapping import check_mapping
 from hemisec.checks.plausibility import check_plausibility
-from hemisec.checks.structural import DUPLICATE_KEY, MISSING_VALUE, check_structure
-from hemisec.findings import CHECKS, FINDING_COLUMNS, concat_findings
+from hemisec.checks.structural import MISSING_VALUE, check_structure, set_aside
+from hemisec.denominators import choose_population
+from hemisec.findings import CHECKS, FINDING_COLUMNS, FindingsTable
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource, resolve_submission
-from hemisec.read.tables import MISSING_CELL, LoadedTable, load_table, package_table
+from hemisec.read.tables import MISSING_CELL, ROW, LoadedTable, load_table, package_table
+from hemisec.read.workspace import Workspace
+from hemisec.sql import quote_identifier, quote_literal
+
+#: The order findings are listed in: by file and row, then by check.
+REPORT_ORDER = 'file, row NULLS LAST, "check", batch, ord, seq'
 
 
 @dataclass
 class Report:
-    findings: pd.DataFrame
+    """What validation found. The findings stay in the workspace: `counts` covers every
+    one; `findings` fetches them (at most `max_findings`, when set)."""
+
+    counts: pd.DataFrame
     tables: list[dict[str, object]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     #: The tables as read: what the build loads, so it loads exactly what was validated.
     loaded: dict[str, LoadedTable] = field(default_factory=dict, repr=False)
+    workspace: Workspace | None = field(default=None, repr=False)
+    #: The workspace table of every finding, in report order (column `position`).
+    findings_table: str | None = None
+    max_findings: int | None = None
 
     @property
     def errors(self) -> int:
-        return int((self.findings["severity"] == "error").sum())
+        return int(self.counts.loc[self.counts["severity"] == "error", "count"].sum())
 
     @property
     def warnings(self) -> int:
-        return int((self.findings["severity"] == "warning").sum())
+        return int(self.counts.loc[self.counts["severity"] == "warning", "count"].sum())
+
+    @property
+    def total(self) -> int:
+        return self.errors + self.warnings
 
     @property
     def valid(self) -> bool:
         return self.errors == 0
 
+    def _query(self, limit: int | None, per_check: int | None = None) -> str:
+        columns = ", ".join(quote_identifier(c) for c in FINDING_COLUMNS)
+        table = self.workspace.qualified(self.findings_table)
+        where = ""
+        if per_check is not None:
+            where = (f" QUALIFY row_number() OVER (PARTITION BY \"check\" ORDER BY position) "
+                     f"<= {per_check}")
+        if limit is None:
+            return f"SELECT {columns} FROM {table}{where} ORDER BY position"
+        # Capped: every check keeps its first findings, the checks taking turns, so a
+        # capped report still shows each kind of problem.
+        return (f"SELECT {columns} FROM (SELECT *, row_number() OVER (PARTITION BY \"check\" "
+                f"ORDER BY position) AS turn FROM {table}) "
+                f"QUALIFY row_number() OVER (ORDER BY turn, position) <= {limit} "
+                "ORDER BY position")
+
+    def fetch(self, limit: int | None = None, per_check: int | None = None) -> pd.DataFrame:
+        """The findings in report order: all, at most `limit`, or `per_check` of each."""
+        if self.findings_table is None or self.workspace is None:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+        frame = self.workspace.con.execute(self._query(limit, per_check)).df()
+        frame = frame.astype("object").where(frame.notna(), None)
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
+
+    def iter_records(self, limit: int | None = None,
+                     chunk: int = 50_000) -> Iterator[dict[str, object]]:
+        """The findings as dicts, fetched a chunk at a time (bounded memory)."""
+        if self.findings_table is None or self.workspace is None:
+            return
+        cursor = self.workspace.con.cursor()
+        cursor.execute(self._query(limit))
+        while rows := cursor.fetchmany(chunk):
+            for row in rows:  # a loop over findings being written out, not over data
+                yield dict(zip(FINDING_COLUMNS, row, strict=True))
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return self.fetch(self.max_findings)
+
+    @property
+    def listed(self) -> int:
+        """How many findings a report lists (all, or the cap)."""
+        return self.total if self.max_findings is None else min(self.total, self.max_findings)
+
     def summary(self) -> pd.DataFrame:
         """Occurrences per check, errors first; counts never depend on a display cap."""
-        counts = (self.findings.groupby(["severity", "check"], as_index=False)
-                  .size().rename(columns={"size": "count"}))
+        counts = self.counts.copy()
         counts["fix"] = counts["check"].map({c.id: c.fix for c in CHECKS.values()})
         order = counts["severity"].map({"error": 0, "warning": 1})
         return (counts.assign(_order=order)
                 .sort_values(["_order", "count", "check"], ascending=[True, False, True])
                 .drop(columns="_order").reset_index(drop=True))
 
+    def header(self) -> dict[str, object]:
+        return {"valid": self.valid, "errors": self.errors, "warnings": self.warnings}
+
     def to_dict(self) -> dict[str, object]:
-        findings = self.findings[FINDING_COLUMNS].astype("object")
-        findings = findings.where(findings.notna(), None)
         return {
-            "valid": self.valid,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "findings": [
-                {**rec, "row": None if rec["row"] is None else int(rec["row"])}
-                for rec in findings.to_dict(orient="records")
-            ],
-            "summary": self.summary().to_dict(orient="records"),
+            **self.header(),
+            "findings": list(self.iter_records(self.max_findings)),
+            **self.trailer(),
+        }
+
+    def trailer(self) -> dict[str, object]:
+        summary = self.summary()
+        summary["count"] = summary["count"].astype(int)
+        extra: dict[str, object] = {}
+        if self.max_findings is not None:
+            extra = {"findings_listed": self.listed,
+                     "findings_truncated": self.listed < self.total}
+        return {
+            "summary": summary.to_dict(orient="records"),
+            **extra,
             "tables": self.tables,
             "notices": self.notices,
         }
-
-
-def _is_synthetic(loaded: LoadedTable) -> bool:
-    if "source" not in loaded.text:
-        return False
-    return bool(loaded.text["source"].str.contains(SYNTHETIC_MARKER, regex=False).any())
-
-
-def _set_aside(table: LoadedTable, structural: pd.DataFrame) -> None:
-    """Blank out cells that broke a structural rule, and drop repeated keys, so the
-    consistency and plausibility checks do not report the same problem again."""
-    for column, group in structural.groupby("field"):  # a loop over columns, not rows
-        if column in table.typed.columns:
-            table.typed.loc[pd.Index(group["row"].astype(int)), column] = pd.NA
-    repeated = structural.loc[structural["check"] == DUPLICATE_KEY.id, "row"]
-    table.typed = table.typed.drop(index=pd.Index(repeated.astype(int)))
 
 
 def _readable(table: LoadedTable) -> bool:
@@ -93,34 +150,72 @@ def _readable(table: LoadedTable) -> bool:
     return not errors["check"].map(lambda c: CHECKS[c].kind == "file").any()
 
 
-def _once(findings: pd.DataFrame) -> pd.DataFrame:
-    """One problem, one finding: a cell breaking one rule in several ways (enum and code
-    list), and the empty cells of a row that is short of cells, are reported once."""
-    findings = findings.drop_duplicates(["check", "file", "row", "field"], ignore_index=True)
-    short = findings.loc[findings["check"] == MISSING_CELL.id, ["file", "row"]]
-    in_short_row = pd.MultiIndex.from_frame(findings[["file", "row"]]).isin(
-        pd.MultiIndex.from_frame(short))
-    return findings[~(in_short_row & (findings["check"] == MISSING_VALUE.id))]
+def _is_synthetic(table: LoadedTable) -> bool:
+    if not table.has("source"):
+        return False
+    return bool(table.workspace.con.execute(
+        f"SELECT coalesce(bool_or(contains(source, {quote_literal(SYNTHETIC_MARKER)})), false) "
+        f"FROM {table.text_table}").fetchall()[0][0])
+
+
+def _register(ws: Workspace, stem: str, frame: pd.DataFrame) -> str:
+    """A small pandas frame as a workspace table, its rows numbered as in a file."""
+    name = ws.name(stem)
+    ws.con.register("hemisec_frame", frame.assign(**{ROW: range(2, len(frame) + 2)}))
+    try:
+        ws.con.execute(f"CREATE TABLE {name} AS SELECT * FROM hemisec_frame")
+    finally:
+        ws.con.unregister("hemisec_frame")
+    return name
+
+
+def _finish(findings: FindingsTable, ws: Workspace) -> tuple[str, pd.DataFrame]:
+    """One problem, one finding, in report order: a cell breaking one rule in several
+    ways (enum and code list), and the empty cells of a row that is short of cells, are
+    reported once. Returns the table and the counts per check."""
+    table = ws.name("report")
+    ws.con.execute(f"""
+        CREATE TABLE {table} AS
+        SELECT *, row_number() OVER (ORDER BY {REPORT_ORDER}) AS position
+        FROM {findings.table} f
+        WHERE NOT ("check" = {quote_literal(MISSING_VALUE.id)} AND EXISTS (
+            SELECT 1 FROM {findings.table} s WHERE s."check" = {quote_literal(MISSING_CELL.id)}
+            AND s.file = f.file AND s.row = f.row))
+        QUALIFY row_number() OVER (PARTITION BY "check", file, row, field
+                                   ORDER BY batch, ord, seq) = 1
+        ORDER BY {REPORT_ORDER}""")
+    counts = ws.con.execute(
+        f"SELECT severity, \"check\", count(*) AS count FROM {table} GROUP BY ALL").df()
+    return table, counts.astype({"count": "int64"})
 
 
 def validate(paths: list[Path], package: DataPackage | None = None,
-             options: ReadOptions | None = None) -> Report:
+             options: ReadOptions | None = None, max_findings: int | None = None) -> Report:
     """Validate the tables found in `paths` (CSV files, workbooks, folders, a
     datapackage.json)."""
     package = package or DataPackage.load()
     submission = resolve_submission(paths, package)
-    return validate_sources(submission.sources, package, options, submission.notices)
+    return validate_sources(submission.sources, package, options, submission.notices,
+                            max_findings=max_findings)
+
+
+def _input_bytes(sources: dict[str, TableSource]) -> int:
+    return sum(s.path.stat().st_size for s in sources.values() if s.path.is_file())
 
 
 def validate_sources(sources: dict[str, TableSource], package: DataPackage,
                      options: ReadOptions | None = None,
-                     notices: list[str] | None = None) -> Report:
-    """Validate the given file or sheet of each table."""
+                     notices: list[str] | None = None, workspace: Workspace | None = None,
+                     max_findings: int | None = None) -> Report:
+    """Validate the given file or sheet of each table, in `workspace` (a new one when
+    not given; the build passes its own to load from it)."""
+    ws = workspace or Workspace(_input_bytes(sources))
     # Reference tables first: the submission's own, where given, are what its codes point to.
-    loaded = {name: load_table(sources[name], package.tables[name], options)
+    loaded = {name: load_table(sources[name], package.tables[name], options, ws)
               for name in package.reference_first(list(sources))}
     notices = [*(notices or []), *(n for t in loaded.values() for n in t.notices)]
-    references = dict(package.reference_frames)
+    references = {name: (_register(ws, f"reference_{name}", frame), list(frame.columns))
+                  for name, frame in package.reference_frames.items()}
     for name in [n for n in package.reference_tables if n in loaded]:
         table = loaded[name]
         if not _readable(table):  # its own findings say what is wrong; ours are used
@@ -132,13 +227,13 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
                            "table was used instead.")
             del loaded[name]
         else:
-            references[name] = table.text
+            references[name] = (table.text_table, table.columns)
 
     if "population" in loaded and loaded["population"].rows:  # an empty sheet gives none
-        population = loaded["population"].typed
+        population = loaded["population"]
         origin = f"the submitted population table ({loaded['population'].file})"
     else:
-        population = package_table(package, "population").typed
+        population = package_table(package, "population", ws)
         origin = "the package's population table"
         if any(n in loaded for n in ("homicide", "prison")):
             notices.append(
@@ -149,26 +244,27 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
             f"This data is hemisec's synthetic demo (its source says '{SYNTHETIC_MARKER}'): "
             "the figures are invented and must not be cited as statistics.")
 
-    frames = []
+    findings = FindingsTable(ws.con, ws.name("findings"))
     for table in loaded.values():
-        structural = check_structure(table, references)
-        frames += [table.findings, structural]
-        _set_aside(table, structural)
-    frames.append(check_consistency(loaded, population, origin))
-    frames.append(check_mapping(loaded, references, package))
-    published, tolerance = None, None
-    if "homicide" in loaded:  # the cross-check compares homicide rates only
-        published = (loaded["published_indicators"].typed if "published_indicators" in loaded
-                     else package_table(package, "published_indicators").typed)
-        catalogue = (references["indicator_catalogue"]
-                     .drop_duplicates("indicator").set_index("indicator"))
-        tolerance = pd.to_numeric(catalogue["tolerance_pct"], errors="coerce").get(
-            "homicide_rate")
-    frames.append(check_plausibility(loaded, population, published,
-                                     None if pd.isna(tolerance) else float(tolerance)))
-    findings = _once(concat_findings(frames))
-    findings = findings.sort_values(["file", "row", "check"], kind="stable", ignore_index=True)
+        findings.add_frame(table.findings)
+        set_aside(table, findings, check_structure(table, references, findings))
+    check_consistency(loaded, population.typed_table, origin, findings)
+    check_mapping(loaded, references, package, findings)
+    chosen, published, tolerance = None, None, None
+    if "homicide" in loaded:  # the rate checks compare homicide rates only
+        total = population.typed
+        chosen = _register(ws, "chosen_population", choose_population(
+            total[total["sex"] == "_T"])[["iso3", "year", "population", "source"]])
+        published = (loaded["published_indicators"] if "published_indicators" in loaded
+                     else package_table(package, "published_indicators", ws)).typed_table
+        catalogue, _ = references["indicator_catalogue"]
+        tolerance = ws.con.execute(
+            f"SELECT TRY_CAST(tolerance_pct AS DOUBLE) FROM {catalogue} "
+            f"WHERE indicator = 'homicide_rate' ORDER BY {ROW} LIMIT 1").fetchall()
+        tolerance = tolerance[0][0] if tolerance else None
+    check_plausibility(loaded, chosen, findings, published, tolerance)
+    table, counts = _finish(findings, ws)
     tables = [{"resource": n, "file": t.file, "rows": t.rows, "format": t.describe_format(),
                "dialect": t.dialect.to_dict() if t.dialect else None}
               for n, t in loaded.items()]
-    return Report(findings, tables, notices, loaded)
+    return Report(counts, tables, notices, loaded, ws, table, max_findings)

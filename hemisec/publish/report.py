@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +15,26 @@ from hemisec.errors import printable
 
 def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+
+
+def write_json(report: Report, out: TextIO) -> None:
+    """The JSON report, written as the findings are fetched, a chunk at a time, so a
+    report of millions of findings never sits in memory whole. The same document as
+    `render_json`."""
+    def dumps(value: object, indent: int) -> str:
+        text = json.dumps(value, ensure_ascii=False, indent=2)
+        return text.replace("\n", "\n" + " " * indent)
+
+    out.write("{\n")
+    for key, value in report.header().items():
+        out.write(f'  "{key}": {dumps(value, 2)},\n')
+    out.write('  "findings": [')
+    for number, record in enumerate(report.iter_records(report.max_findings)):
+        out.write(("," if number else "") + "\n    " + dumps(record, 4))
+    out.write("\n  ]" if report.listed else "]")
+    for key, value in report.trailer().items():
+        out.write(f',\n  "{key}": {dumps(value, 2)}')
+    out.write("\n}\n")
 
 
 def render_text(report: Report, console: Console, max_per_check: int = 20) -> None:
@@ -37,7 +58,7 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     style = "bold green" if report.valid else "bold red"
     console.print(Text(f"\n{verdict}: {report.errors:,} error(s), {report.warnings:,} warning(s)",
                        style=style))
-    if report.findings.empty:
+    if report.total == 0:
         return
 
     summary = Table(title="Summary by check", title_justify="left", expand=True,
@@ -51,16 +72,18 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     console.print(summary)
 
     console.print(Text("\nOccurrences (file:row column 'value': what is wrong)", style="bold"))
-    for (severity, check), group in report.findings.groupby(["severity", "check"], sort=False):
-        console.print(Text(f"\n{severity} {check} ({len(group):,})",
+    # Only the findings listed are fetched from the workspace: max_per_check of each check.
+    listed = report.fetch(per_check=max_per_check or None)
+    totals = report.counts.set_index("check")["count"]
+    for (severity, check), shown in listed.groupby(["severity", "check"], sort=False):
+        total = int(totals[check])
+        console.print(Text(f"\n{severity} {check} ({total:,})",
                            style="red" if severity == "error" else "yellow"))
-        shown = group if max_per_check == 0 else group.head(max_per_check)
-        shown = shown.astype("object").where(shown.notna(), None)
         for rec in shown.to_dict(orient="records"):  # bounded by max_per_check
             where = rec["file"] + (f":{rec['row']}" if rec["row"] is not None else "")
             column = f" {rec['field']}" if rec["field"] else ""
             console.print(Text(printable(f"  {where}{column}: {rec['message']}"),
                                overflow="fold"))
-        hidden = len(group) - len(shown)
+        hidden = total - len(shown)
         if hidden > 0:
             console.print(f"  ... and {hidden:,} more (--max-per-check 0 lists all)")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
+
+import duckdb
 
 from hemisec.read.dialect import ReadOptions, UndecodableFile, decode, detect
 from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
@@ -46,3 +49,79 @@ def read_delimited(path: Path, columns: list[str], options: ReadOptions) -> RawT
                              f"more than {MAX_COLUMNS:,} columns", row=row)
     header = rows[0] if rows else []
     return RawTable(header, frame_from_rows(rows[1:], first_row=2), dialect)
+
+
+#: Bytes read to detect the dialect and the header of a file DuckDB then scans whole.
+SAMPLE_BYTES = 1 << 16
+_CHUNK_BYTES = 1 << 23
+#: Byte sequences DuckDB's reader would treat differently from Python's csv module: it
+#: skips empty lines (which are rows of the file, blank-row findings) and reads NUL.
+_LINES_DUCKDB_SKIPS = (b"\n\n", b"\r\r", b"\n\r\n", b"\r\n\r\n")
+
+
+def _plain_utf8(path: Path, options: ReadOptions) -> bytes | None:
+    """The first bytes of `path` when the whole file is one DuckDB's reader reads exactly
+    as the csv module does: UTF-8 (BOM or not), no NUL, no empty line. None otherwise:
+    the file is read in Python, which says what is wrong with it."""
+    if options.encoding is not None and codecs.lookup(options.encoding).name not in (
+            "utf-8", "utf-8-sig"):
+        return None
+    try:
+        with path.open("rb") as handle:
+            sample = handle.read(SAMPLE_BYTES)
+            if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+                    sample[:1] in (b"\n", b"\r")):
+                return None
+            handle.seek(0)
+            tail = b""
+            while chunk := handle.read(_CHUNK_BYTES):  # bounded memory, C-speed searches
+                window = tail + chunk
+                if b"\x00" in window or any(s in window for s in _LINES_DUCKDB_SKIPS):
+                    return None
+                tail = chunk[-3:]
+    except OSError:
+        return None
+    return sample
+
+
+def scan_delimited(path: Path, columns: list[str], options: ReadOptions,
+                   con: duckdb.DuckDBPyConnection, table: str) -> RawTable | None:
+    """Read a large, plain delimited file into DuckDB table `table` (columns c0, c1...,
+    the header as row 1 in insertion order) with DuckDB's own CSV reader; None when the
+    file is not one it reads exactly as `read_delimited` does (ragged rows, stray quotes,
+    another encoding...), which then reads it."""
+    sample = _plain_utf8(path, options)
+    if sample is None:
+        return None
+    try:
+        head = codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return None
+    dialect = detect(head, "utf_8_sig" if sample.startswith(codecs.BOM_UTF8) else "utf_8",
+                     False, columns, options)
+    rows = csv.reader(io.StringIO(head, newline=""), delimiter=dialect.delimiter)
+    try:
+        header = next(rows)
+        next(rows)  # the header ends within the sample
+    except (csv.Error, StopIteration):
+        return None
+    if not header or len(header) > MAX_COLUMNS:
+        return None
+    names = ", ".join(f"'c{p}': 'VARCHAR'" for p in range(len(header)))
+    delimiter = dialect.delimiter.replace("'", "''")
+    try:
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = false, "
+            f"auto_detect = false, columns = {{{names}}}, delim = '{delimiter}', "
+            "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+            f"max_line_size = {1 << 24})", [str(path)])
+        widest = con.execute(
+            f"SELECT max(greatest({', '.join(f'length(c{p})' for p in range(len(header)))}))"
+            f" FROM {table}").fetchall()[0][0]
+    except duckdb.Error:  # not a file DuckDB reads as Python does: Python reads it
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        return None
+    if widest is not None and widest > MAX_CELL_CHARACTERS:
+        con.execute(f"DROP TABLE {table}")
+        return None
+    return RawTable(header, None, dialect, table=table)

@@ -30,7 +30,8 @@ class RawTable:
     where the row has no cell at all (a short line of a CSV)."""
 
     header: list[str]
-    cells: pd.DataFrame
+    #: None when the cells were read straight into the workspace's table `table`.
+    cells: pd.DataFrame | None
     dialect: Dialect | None = None
     #: Workbooks: one row per formula cell (row, position, formula), whose cached value
     #: is what `cells` holds.
@@ -40,6 +41,8 @@ class RawTable:
     #: The template's prefilled cells, by position: a trailing row holding nothing else is
     #: an unused template row, not data.
     prefilled: dict[int, str] = field(default_factory=dict)
+    #: The DuckDB table holding the file's rows (header first) in columns c0, c1...
+    table: str | None = None
 
 
 def frame_from_rows(rows: list[list[object]], first_row: int) -> pd.DataFrame:

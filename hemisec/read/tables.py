@@ -1,8 +1,8 @@
-"""Read one table from the user's file and parse it by its Table Schema.
+"""Read one table from the user's file into the workspace and type it by its Table Schema.
 
-A table is kept twice: as text (so a report can quote the offending value exactly
-as the file has it) and typed (for the consistency and plausibility checks and for
-the build, which loads exactly these typed values). Both are indexed by the row
+A table is kept twice, in DuckDB: as text (so a report can quote the offending value
+exactly as the file has it) and typed (for the consistency and plausibility checks and
+for the build, which loads exactly these typed values). Both carry `_row`, the row
 number the user sees in their file or sheet (header = row 1).
 
 What the file's layout gets wrong (ragged rows, a header that does not match, years
@@ -15,17 +15,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 from hemisec.findings import concat_findings, empty_findings, make_findings, register
 from hemisec.package import DataPackage, FieldSpec, TableSpec
-from hemisec.read.delimited import read_delimited
+from hemisec.read.delimited import read_delimited, scan_delimited
 from hemisec.read.dialect import Dialect, ReadOptions
 from hemisec.read.raw import RawTable, UnreadableFile
 from hemisec.read.sources import TableSource
 from hemisec.read.workbook import read_sheet, sheet_names
+from hemisec.read.workspace import Workspace
+from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, text_list
 
 FILE_UNREADABLE = register(
     "file-unreadable", "error", "file", "The file could not be read as a table",
@@ -69,16 +71,48 @@ _NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:{d}[0-9]*)?|{d}[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _YEAR_HEADER = re.compile(r"(1[89]|20)[0-9]{2}")
 _DECIMAL_COMMA_VALUE = r"[+-]?[0-9]+,[0-9]+"
 _DECIMAL_POINT_VALUE = r"[+-]?[0-9]+\.[0-9]+"
+_SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR"}
+#: The row number column of every workspace table.
+ROW = "_row"
+
+
+def parse_sql(spec: FieldSpec, text: str, decimal: str = ".") -> str:
+    """SQL converting the text expression `text` to the field's type; cells that do not
+    parse become NULL.
+
+    Integers follow frictionless: surrounding spaces are ignored, anything else
+    (decimals, thousands separators) is not an integer. Numbers use the file's decimal
+    mark; the other mark is never read as one (`9.494` is not 9.494 in a decimal-comma file).
+    """
+    if spec.type == "string":
+        return text
+    trimmed = stripped(text)
+    if spec.type == "integer":
+        digits = f"replace({trimmed}, '_', '')"
+        # Beyond 18 digits a count would not fit a 64-bit integer: not a count.
+        return (f"CASE WHEN {full_match(trimmed, INTEGER_PATTERN)} AND "
+                f"length(ltrim({digits}, '+-')) <= {MAX_INTEGER_DIGITS} "
+                f"THEN TRY_CAST({digits} AS BIGINT) END")
+    if spec.type == "number":
+        pattern = _NUMBER_PATTERN.format(d=re.escape(decimal))
+        number = trimmed if decimal == "." else f"replace({trimmed}, {quote_literal(decimal)}, '.')"
+        return f"CASE WHEN {full_match(trimmed, pattern)} THEN TRY_CAST({number} AS DOUBLE) END"
+    raise ValueError(f"field {spec.name!r}: type {spec.type!r} is not supported by hemisec")
 
 
 @dataclass
 class LoadedTable:
-    """A table as read from one file or sheet: text, typed values, file-level findings."""
+    """A table as read from one file or sheet into the workspace: its text table, its
+    typed table, the file-level findings."""
 
     spec: TableSpec
     file: str
-    text: pd.DataFrame
-    typed: pd.DataFrame
+    workspace: Workspace
+    #: Workspace tables: the cells as written (schema's missing values as NULL) and typed.
+    text_table: str
+    typed_table: str
+    #: The header's column names, in file order, as the text table has them.
+    columns: list[str]
     findings: pd.DataFrame
     dialect: Dialect | None = None
     notices: list[str] = field(default_factory=list)
@@ -88,54 +122,44 @@ class LoadedTable:
         """The decimal mark number cells are read with."""
         return self.dialect.decimal if self.dialect else "."
 
-    @property
+    @cached_property
     def rows(self) -> int:
-        return len(self.text)
+        return self.workspace.con.execute(
+            f"SELECT count(*) FROM {self.text_table}").fetchall()[0][0]
+
+    def has(self, name: str) -> bool:
+        """Whether the file has the column."""
+        return name in self.columns
 
     def describe_format(self) -> str:
         return self.dialect.describe() if self.dialect else "Excel workbook sheet"
+
+    def _frame(self, table: str) -> pd.DataFrame:
+        frame = self.workspace.con.execute(
+            f"SELECT * FROM {self.workspace.qualified(table)} ORDER BY {ROW}").df()
+        frame = frame.set_index(ROW)
+        frame.index = frame.index.astype("int64").rename(None)
+        return frame
+
+    @property
+    def text(self) -> pd.DataFrame:
+        """The text table as a frame indexed by row (for small tables and tests)."""
+        frame = self._frame(self.text_table)
+        return frame.astype("object").where(frame.notna(), None).astype("str").where(
+            frame.notna(), pd.NA) if len(frame.columns) else frame
+
+    @property
+    def typed(self) -> pd.DataFrame:
+        """The typed table as a frame indexed by row: Int64, Float64 and string columns."""
+        frame = self._frame(self.typed_table)
+        dtypes = {"integer": "Int64", "number": "Float64", "string": "string"}
+        return frame.astype({f.name: dtypes[f.type] for f in self.spec.fields})
 
 
 def line_numbers(index: pd.Index | pd.Series) -> pd.Series:
     """The row numbers the user sees (header = row 1) of the given frame index labels:
     tables are indexed by them."""
     return pd.Series(index, dtype="Int64")
-
-
-def parse_field(values: pd.Series, spec: FieldSpec, decimal: str = ".") -> pd.Series:
-    """Convert a text column to its schema type; cells that do not parse become NA.
-
-    Integers follow frictionless: surrounding spaces are ignored, anything else
-    (decimals, thousands separators) is not an integer. Numbers use the file's decimal
-    mark; the other mark is never read as one (`9.494` is not 9.494 in a decimal-comma file).
-    """
-    if spec.type == "integer":
-        text = values.astype("string").str.strip()
-        valid = text.str.fullmatch(INTEGER_PATTERN).fillna(False).astype(bool)
-        cleaned = text.where(valid).str.replace("_", "", regex=False)
-        # Beyond 18 digits a count would not fit a 64-bit integer: not a count.
-        cleaned = cleaned.where(cleaned.str.lstrip("+-").str.len() <= MAX_INTEGER_DIGITS)
-        return pd.to_numeric(cleaned, errors="coerce").astype("Int64")
-    if spec.type == "number":
-        text = values.astype("string").str.strip()
-        valid = text.str.fullmatch(_NUMBER_PATTERN.format(d=re.escape(decimal)))
-        cleaned = text.where(valid.fillna(False).astype(bool))
-        if decimal != ".":
-            cleaned = cleaned.str.replace(decimal, ".", regex=False)
-        return pd.to_numeric(cleaned, errors="coerce").astype("Float64")
-    if spec.type == "string":
-        return values.astype("string")
-    raise ValueError(f"field {spec.name!r}: type {spec.type!r} is not supported by hemisec")
-
-
-def typed_frame(text: pd.DataFrame, spec: TableSpec, decimal: str = ".") -> pd.DataFrame:
-    """The schema's columns parsed to their types (absent columns are all NA)."""
-    columns = {}
-    for spec_field in spec.fields:
-        source = (text[spec_field.name] if spec_field.name in text
-                  else pd.Series(pd.NA, index=text.index))
-        columns[spec_field.name] = parse_field(source, spec_field, decimal)
-    return pd.DataFrame(columns, index=text.index)
 
 
 def column_name(position: int, workbook: bool) -> str:
@@ -191,186 +215,271 @@ def _wide_layout(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame 
                 f"'{value}' (keeping {', '.join(keys[:3])}... on every row)")
 
 
-def _masks(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells exist (a short CSV row has none at its end) and which hold a value:
-    numpy masks, as the object frame's own comparisons are slow."""
-    grid = cells.to_numpy(dtype="object")
-    present = np.not_equal(grid, None)
-    return present, present & np.not_equal(grid, "")
+@dataclass
+class _Raw:
+    """The file's cells in a workspace table: `c0`, `c1`... (NULL where a short row has
+    no cell), `_row` the row number (header = 1)."""
+
+    table: str
+    width: int
+    source: RawTable
+
+    def cell(self, position: int) -> str:
+        return f"c{position}"
+
+    def filled(self, position: int) -> str:
+        return f"coalesce(c{position} <> '', false)"
 
 
-def _drop_trailing_empties(raw: RawTable, label: str, filled: np.ndarray,
+def _into_workspace(raw: RawTable, ws: Workspace) -> _Raw:
+    """The raw table's cells as a workspace table (a read straight into DuckDB already is)."""
+    if raw.table is not None:
+        width = len(raw.header)
+        table = ws.name("raw")
+        # Every row has every cell (DuckDB refused the file otherwise): NULL is empty.
+        columns = ", ".join(f"coalesce(c{p}, '') AS c{p}" for p in range(width))
+        ws.con.execute(f"CREATE TABLE {table} AS SELECT rowid + 1 AS {ROW}, {columns} "
+                       f"FROM {raw.table}")
+        ws.con.execute(f"DROP TABLE {raw.table}")
+        return _Raw(table, width, raw)
+    cells = raw.cells
+    width = max(len(cells.columns), len(raw.header))
+    frame = pd.DataFrame({f"c{p}": (cells[p] if p in cells.columns
+                                    else pd.Series(None, index=cells.index, dtype="object"))
+                          .astype("object") for p in range(width)}, index=cells.index)
+    header = pd.DataFrame([[*raw.header, *[None] * (width - len(raw.header))]],
+                          columns=frame.columns, index=[1], dtype="object")
+    frame = pd.concat([header, frame]) if len(frame) else header
+    frame.insert(0, ROW, frame.index.astype("int64"))
+    table = ws.name("raw")
+    ws.con.register("hemisec_raw", frame.reset_index(drop=True))
+    try:
+        casts = ", ".join(f"CAST(c{p} AS VARCHAR) AS c{p}" for p in range(width))
+        ws.con.execute(f"CREATE TABLE {table} AS SELECT {ROW}, {casts} FROM hemisec_raw")
+    finally:
+        ws.con.unregister("hemisec_raw")
+    return _Raw(table, width, raw)
+
+
+def _drop_trailing_empties(raw: _Raw, ws: Workspace, label: str,
                            ) -> tuple[list[str], int, list[str]]:
     """Trailing header cells with no name and no value below, and trailing rows with no
-    value, which spreadsheets write without meaning to. Returns the header, the number
-    of rows to keep and the notices."""
-    header = [h.strip().lstrip("\ufeff") for h in raw.header]
-    cells = raw.cells
+    value, which spreadsheets write without meaning to. Returns the header, the last row
+    to keep and the notices."""
+    source = raw.source
+    header = [h.strip().lstrip("\ufeff") for h in source.header]
+    positions = range(raw.width)
+    # Which columns have a value below the header, and the last row with a value other
+    # than the template's own prefilled cells.
+    content = [raw.filled(p) + (f" AND c{p} IS DISTINCT FROM {quote_literal(source.prefilled[p])}"
+                                if p in source.prefilled else "") for p in positions]
+    stats = ", ".join([*(f"bool_or({raw.filled(p)})" for p in positions),
+                       f"max({ROW}) FILTER (WHERE {' OR '.join(content) or 'false'})",
+                       f"max({ROW})"])
+    *filled_columns, last_with_value, last_row = ws.con.execute(
+        f"SELECT {stats} FROM {raw.table} WHERE {ROW} > 1").fetchall()[0]
+    filled_columns = [bool(f) for f in filled_columns]
     notices = []
     width = len(header)
-    filled_columns = filled.any(axis=0)
     while width and header[width - 1] == "" and not (
             width - 1 < len(filled_columns) and filled_columns[width - 1]):
         width -= 1
     beyond = filled_columns[width:]
-    if width < len(header) or (len(beyond) and not beyond.any()):
-        notices.append(f"{label}: {len(raw.header) - width or len(beyond)} trailing empty "
+    if width < len(header) or (len(beyond) and not any(beyond)):
+        notices.append(f"{label}: {len(source.header) - width or len(beyond)} trailing empty "
                        "column(s) were ignored (a spreadsheet wrote them).")
-    content = filled.copy()
-    for position, value in raw.prefilled.items():  # the template's own cells are no data
-        if position < content.shape[1]:
-            content[:, position] &= np.not_equal(cells[position].to_numpy(), value)
-    rows_with_value = np.flatnonzero(content.any(axis=1))
-    keep = int(rows_with_value[-1]) + 1 if len(rows_with_value) else 0
-    trailing = len(cells) - keep
+    keep = last_with_value or 1
+    trailing = (last_row or 1) - keep
     if trailing:
-        what = ("unused template row(s) (nothing but the prefilled country)" if raw.prefilled
+        what = ("unused template row(s) (nothing but the prefilled country)" if source.prefilled
                 else "trailing empty row(s)")
         notices.append(f"{label}: {trailing:,} {what} were ignored.")
     return header[:width], keep, notices
 
 
-def _cells_at(cells: pd.DataFrame, rows: pd.Index, positions: object) -> pd.Series:
-    """The cells at (row label, position) pairs, as one Series."""
-    grid = cells.to_numpy(dtype="object")
-    return pd.Series(grid[cells.index.get_indexer(rows), positions], dtype="object")
-
-
-def _row_length_findings(cells: pd.DataFrame, present: np.ndarray, filled: np.ndarray,
-                         spec: TableSpec, label: str, header: list[str],
-                         workbook: bool) -> pd.DataFrame:
+def _row_length_findings(raw: _Raw, ws: Workspace, spec: TableSpec, label: str,
+                         header: list[str], keep: int, workbook: bool) -> pd.DataFrame:
     """Rows with fewer cells than the header, and rows with values beyond it."""
     width = len(header)
-    lengths = pd.Series(present.sum(axis=1), index=cells.index)
-    short = (lengths < width) & (lengths > 0)
+    present = " + ".join(f"(c{p} IS NOT NULL)::INT" for p in range(raw.width)) or "0"
     frames = []
-    if short.any():
-        rows = lengths[short]
+    short = ws.con.execute(
+        f"SELECT {ROW}, cells FROM (SELECT {ROW}, {present} AS cells FROM {raw.table} "
+        f"WHERE {ROW} BETWEEN 2 AND {keep}) WHERE cells < {width} AND cells > 0 "
+        f"ORDER BY {ROW}").df()
+    if len(short):
         frames.append(make_findings(
-            MISSING_CELL, resource=spec.name, file=label, row=line_numbers(rows.index),
-            field=pd.Series(header, dtype="object").reindex(rows.to_numpy())
+            MISSING_CELL, resource=spec.name, file=label, row=line_numbers(short[ROW]),
+            field=pd.Series(header, dtype="object").reindex(short["cells"].to_numpy())
             .reset_index(drop=True),
             value=None,
-            message=("the row has " + rows.astype("string") + f" cells; the header has {width}")
-            .reset_index(drop=True)))
-    extra = filled[:, width:]
-    if extra.size and extra.any():
-        rows = extra.any(axis=1)
-        first = pd.Series(extra[rows].argmax(axis=1) + width, index=cells.index[rows])
-        values = _cells_at(cells, first.index, first.to_numpy())
-        frames.append(make_findings(
-            EXTRA_CELL, resource=spec.name, file=label, row=line_numbers(first.index),
-            field=pd.Series([column_name(p, workbook) for p in first], dtype="object"),
-            value=values,
-            message="'" + values.astype("string") + "' is beyond the header's last column ("
-            + f"{width} columns)"))
+            message=("the row has " + short["cells"].astype("string")
+                     + f" cells; the header has {width}").reset_index(drop=True)))
+    if raw.width > width:
+        first = ("CASE " + " ".join(f"WHEN {raw.filled(p)} THEN {p}"
+                                    for p in range(width, raw.width)) + " END")
+        value = ("CASE " + " ".join(f"WHEN {raw.filled(p)} THEN c{p}"
+                                    for p in range(width, raw.width)) + " END")
+        extra = ws.con.execute(
+            f"SELECT {ROW}, position, value FROM (SELECT {ROW}, {first} AS position, "
+            f"{value} AS value FROM {raw.table} WHERE {ROW} BETWEEN 2 AND {keep}) "
+            f"WHERE position IS NOT NULL ORDER BY {ROW}").df()
+        if len(extra):
+            values = extra["value"].astype("object")
+            frames.append(make_findings(
+                EXTRA_CELL, resource=spec.name, file=label, row=line_numbers(extra[ROW]),
+                field=pd.Series([column_name(p, workbook) for p in extra["position"]],
+                                dtype="object"),
+                value=values,
+                message="'" + values.astype("string") + "' is beyond the header's last column ("
+                + f"{width} columns)"))
     return concat_findings(frames)
 
 
-def _formula_findings(raw: RawTable, header: list[str], cells: pd.DataFrame, spec: TableSpec,
-                      label: str) -> pd.DataFrame:
-    formulas = raw.formulas[raw.formulas["row"].isin(cells.index)
-                            & (raw.formulas["position"] < len(header))]
+def _formula_findings(raw: _Raw, ws: Workspace, header: list[str], keep: int,
+                      spec: TableSpec, label: str) -> pd.DataFrame:
+    formulas = raw.source.formulas
+    formulas = formulas[(formulas["row"] >= 2) & (formulas["row"] <= keep)
+                        & (formulas["position"] < len(header))]
     if formulas.empty:
         return empty_findings()
-    values = _cells_at(cells, pd.Index(formulas["row"]), formulas["position"].to_numpy())
+    cells = ws.con.execute(f"SELECT * FROM {raw.table} WHERE {ROW} IN "
+                           f"({', '.join(map(str, formulas['row'].unique()))})").df()
+    cells = cells.set_index(ROW)
+    values = pd.Series([cells.at[r, f"c{p}"] for r, p in zip(formulas["row"],
+                                                            formulas["position"], strict=True)],
+                       dtype="object")  # a loop over formula cells, a handful per sheet
     fields = pd.Series([header[p] for p in formulas["position"]], dtype="object")
     saved = values.fillna("").astype("string")
+    formula_text = formulas["formula"].astype("string").reset_index(drop=True)
     return make_findings(
-        FORMULA_CELL, resource=spec.name, file=label, row=line_numbers(pd.Index(formulas["row"])),
-        field=fields, value=values,
-        message=("the cell holds the formula " + formulas["formula"].astype("string")
-                 .reset_index(drop=True) + "; its saved value '" + saved + "' was checked")
-        .where(saved != "", "the cell holds the formula " + formulas["formula"]
-               .astype("string").reset_index(drop=True)
+        FORMULA_CELL, resource=spec.name, file=label,
+        row=line_numbers(pd.Index(formulas["row"])), field=fields, value=values,
+        message=("the cell holds the formula " + formula_text + "; its saved value '" + saved
+                 + "' was checked")
+        .where(saved != "", "the cell holds the formula " + formula_text
                + " and no saved value (open and save the workbook in Excel)"))
 
 
-def _infer_decimal(text: pd.DataFrame, spec: TableSpec, dialect: Dialect | None,
-                   options: ReadOptions) -> tuple[str, Dialect | None]:
+def _infer_decimal(ws: Workspace, text_table: str, columns: list[str], spec: TableSpec,
+                   dialect: Dialect | None, options: ReadOptions) -> tuple[str, Dialect | None]:
     """The decimal mark of a tab-separated file (Excel's "Unicode text" writes the
     locale's): a comma when the number columns use only commas."""
     decimal = dialect.decimal if dialect else "."
-    numbers = [f.name for f in spec.fields if f.type == "number" and f.name in text]
+    numbers = [f.name for f in spec.fields if f.type == "number" and f.name in columns]
     if (dialect is None or dialect.delimiter != "\t" or options.decimal is not None
             or not numbers):
         return decimal, dialect
-    values = pd.concat([text[n] for n in numbers]).dropna().astype("string").str.strip()
-    commas = values.str.fullmatch(_DECIMAL_COMMA_VALUE).sum()
-    points = values.str.fullmatch(_DECIMAL_POINT_VALUE).sum()
+    def count(pattern: str) -> str:
+        return " + ".join(
+            f"count(*) FILTER (WHERE {full_match(stripped(quote_identifier(n)), pattern)})"
+            for n in numbers)
+    commas, points = ws.con.execute(
+        f"SELECT {count(_DECIMAL_COMMA_VALUE)}, {count(_DECIMAL_POINT_VALUE)} "
+        f"FROM {text_table}").fetchall()[0]
     if commas and not points:
         decimal = ","
     guessed = (*dialect.guessed, "decimal") if commas and points else dialect.guessed
     return decimal, dataclasses.replace(dialect, decimal=decimal, guessed=guessed)
 
 
-def _nothing_read(spec: TableSpec, label: str, findings: pd.DataFrame,
+def _text_columns(header: list[str]) -> dict[str, int]:
+    """The header's names and the position each is read from: the first of each name
+    (DuckDB's names ignore case, so the first of names equal but for case)."""
+    positions: dict[str, int] = {}
+    seen: set[str] = set()
+    for position, name in enumerate(header):
+        if name and name.lower() not in seen:
+            positions[name] = position
+            seen.add(name.lower())
+    return positions
+
+
+def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list[str],
+                  decimal: str) -> str:
+    typed = ws.name(f"typed_{spec.name}")
+    parsed = [f"{parse_sql(f, quote_identifier(f.name), decimal) if f.name in columns else 'NULL'}"
+              f"::{_SQL_TYPES[f.type]} AS {quote_identifier(f.name)}" for f in spec.fields]
+    ws.con.execute(f"CREATE TABLE {typed} AS SELECT {', '.join([ROW, *parsed])} "
+                   f"FROM {text_table} ORDER BY {ROW}")
+    return typed
+
+
+def _nothing_read(spec: TableSpec, label: str, findings: pd.DataFrame, ws: Workspace,
                   dialect: Dialect | None = None,
                   notices: list[str] | None = None) -> LoadedTable:
     """A table none of whose rows can be checked: its findings say why."""
-    empty = pd.DataFrame(columns=spec.field_names, dtype="str")
-    return LoadedTable(spec, label, empty, typed_frame(empty, spec), findings, dialect,
-                       notices or [])
+    text = ws.name(f"text_{spec.name}")
+    ws.con.execute(f"CREATE TABLE {text} ({ROW} BIGINT)")
+    return LoadedTable(spec, label, ws, text, _create_typed(ws, spec, text, [], "."), [],
+                       findings, dialect, notices or [])
 
 
-def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions) -> RawTable:
+def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions,
+             ws: Workspace) -> RawTable:
     """The cells of the source, by position, from a delimited file or a workbook sheet
-    (its first visible sheet when none is named)."""
+    (its first visible sheet when none is named): large plain CSV files straight into
+    the workspace, the others through Python's readers."""
     if source.is_workbook:
         sheet = source.sheet if source.sheet is not None else next(iter(sheet_names(
             source.path)), "")
         return read_sheet(source.path, sheet)
-    return read_delimited(source.path, spec.field_names, options)
+    scanned = scan_delimited(source.path, spec.field_names, options, ws.con, ws.name("scan"))
+    return scanned or read_delimited(source.path, spec.field_names, options)
 
 
-def load_table(source: TableSource, spec: TableSpec,
-               options: ReadOptions | None = None) -> LoadedTable:
-    """Read `source` as table `spec`; problems with the file become findings, not
-    exceptions."""
+def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None = None,
+               workspace: Workspace | None = None) -> LoadedTable:
+    """Read `source` as table `spec` into `workspace` (a new one when not given);
+    problems with the file become findings, not exceptions."""
     options = options or ReadOptions()
+    ws = workspace or Workspace()
     label = source.label
     try:
-        raw = read_raw(source, spec, options)
+        raw_table = read_raw(source, spec, options, ws)
     except UnreadableFile as exc:
         return _nothing_read(spec, label, make_findings(
             FILE_UNREADABLE, resource=spec.name, file=label, row=exc.row, field=None,
-            value=None, message=str(exc)))
-    present, filled = _masks(raw.cells)
-    header, keep, notices = _drop_trailing_empties(raw, label, filled)
-    cells, present, filled = raw.cells.iloc[:keep], present[:keep], filled[:keep]
+            value=None, message=str(exc)), ws)
+    raw = _into_workspace(raw_table, ws)
+    header, keep, notices = _drop_trailing_empties(raw, ws, label)
 
     wide = _wide_layout(header, spec, label)
     if wide is not None:  # nothing else of the table can be checked as laid out
-        return _nothing_read(spec, label, wide, raw.dialect, notices)
+        return _nothing_read(spec, label, wide, ws, raw_table.dialect, notices)
 
     findings = [_header_findings(header, spec, label),
-                _row_length_findings(cells, present, filled, spec, label, header,
-                                     source.is_workbook),
-                _formula_findings(raw, header, cells, spec, label)]
-    # Columns by name, the first of each name; short rows have no cell there (None).
-    positions = {name: p for p, name in reversed(list(enumerate(header))) if name}
-    columns = {name: cells[p] if p in cells.columns else pd.Series(None, index=cells.index,
-                                                                   dtype="object")
-               for name, p in sorted(positions.items(), key=lambda item: item[1])}
-    text = pd.DataFrame(columns, index=cells.index, dtype="object").fillna("").astype("str")
-    text = text.mask(text.isin(list(spec.missing_values)))
+                _row_length_findings(raw, ws, spec, label, header, keep, source.is_workbook),
+                _formula_findings(raw, ws, header, keep, spec, label)]
+    positions = _text_columns(header)
+    missing = text_list(spec.missing_values)
+    cells = [f"CASE WHEN coalesce(c{p}, '') IN ({missing}) THEN NULL ELSE coalesce(c{p}, '') "
+             f"END AS {quote_identifier(name)}" for name, p in positions.items()]
+    text = ws.name(f"text_{spec.name}")
+    ws.con.execute(f"CREATE TABLE {text} AS SELECT {', '.join([ROW, *cells])} "
+                   f"FROM {raw.table} WHERE {ROW} BETWEEN 2 AND {keep}")
+    ws.con.execute(f"DROP TABLE {raw.table}")
+    columns = list(positions)
 
-    blank = text.isna().all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
-    if blank.any():
+    empty = " AND ".join(f"{quote_identifier(n)} IS NULL" for n in columns) or "true"
+    blank = ws.con.execute(f"SELECT {ROW} FROM {text} WHERE {empty} ORDER BY {ROW}").df()[ROW]
+    if len(blank):
         findings.append(make_findings(
-            BLANK_ROW, resource=spec.name, file=label, row=line_numbers(text.index[blank]),
+            BLANK_ROW, resource=spec.name, file=label, row=line_numbers(blank),
             field=None, value=None, message="the row is empty"))
         # A blank row is one finding, not one per empty required cell (as in frictionless).
-        text = text.loc[~blank]
-    if text.empty and not blank.any():
+        ws.con.execute(f"DELETE FROM {text} WHERE {empty}")
+    rows = ws.con.execute(f"SELECT count(*) FROM {text}").fetchall()[0][0]
+    if rows == 0 and not len(blank):
         findings.append(make_findings(
             TABLE_EMPTY, resource=spec.name, file=label, row=None, field=None, value=None,
             message=f"the table has a header and no rows: nothing of {spec.name} was checked"))
-    decimal, dialect = _infer_decimal(text, spec, raw.dialect, options)
+    decimal, dialect = _infer_decimal(ws, text, columns, spec, raw_table.dialect, options)
     if dialect is not None and not dialect.is_plain():
         notices.append(_dialect_notice(label, dialect))
-    return LoadedTable(spec, label, text, typed_frame(text, spec, decimal),
-                       concat_findings(findings), dialect, notices)
+    typed = _create_typed(ws, spec, text, columns, decimal)
+    return LoadedTable(spec, label, ws, text, typed, columns, concat_findings(findings),
+                       dialect, notices)
 
 
 def _dialect_notice(label: str, dialect: Dialect) -> str:
@@ -382,7 +491,8 @@ def _dialect_notice(label: str, dialect: Dialect) -> str:
     return notice
 
 
-def package_table(package: DataPackage, name: str) -> LoadedTable:
+def package_table(package: DataPackage, name: str,
+                  workspace: Workspace | None = None) -> LoadedTable:
     """One of the package's own tables, read as a submitted one is."""
     spec = package.tables[name]
-    return load_table(TableSource(name, spec.path), spec)
+    return load_table(TableSource(name, spec.path), spec, workspace=workspace)
