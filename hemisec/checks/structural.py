@@ -212,15 +212,17 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
     queries = []
     if key:
         queries.append((DUPLICATE_KEY, key, names.index(key_field) * _PER_FIELD))
-    source = f"{table.text_table} t JOIN {table.typed_table} y USING ({ROW})"
+    # The cell checks in one pass over the table: each row gives the list of its failing
+    # cells (a message is only built for a cell that fails), unnested into findings.
+    cells = []
     for field in fields:
         checks = _field_checks(field, code_lists(table, field, references), table.decimal)
         for rank, (check, condition, message) in enumerate(checks, start=1):
-            queries.append((
-                check, f"SELECT t.{ROW} AS row, {quote_literal(field.name)} AS field, "
-                f"t.{quote_identifier(field.name)} AS value, {message} AS message "
-                f"FROM {source} WHERE {condition}",
-                names.index(field.name) * _PER_FIELD + rank))
+            order = names.index(field.name) * _PER_FIELD + rank
+            cells.append(
+                f"CASE WHEN {condition} THEN {{'c': {quote_literal(check.id)}, 'o': {order}, "
+                f"'row': t.{ROW}, 'field': {quote_literal(field.name)}, "
+                f"'value': t.{quote_identifier(field.name)}, 'message': {message}}} END")
         if field.unique:
             value = f"t.{quote_identifier(field.name)}"
             queries.append((
@@ -230,6 +232,14 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
                 f"earlier row' AS message, row_number() OVER (PARTITION BY {value} ORDER BY "
                 f"t.{ROW}) AS repeat FROM {table.text_table} t) WHERE repeat > 1",
                 names.index(field.name) * _PER_FIELD + _PER_FIELD - 1))
+    if cells:
+        failing = (f"SELECT unnest(list_filter([{', '.join(cells)}], lambda x: x IS NOT NULL)) "
+                   f"AS f FROM {table.text_table} t JOIN {table.typed_table} y USING ({ROW})")
+        # Every cell check is an error: its severity is the check's.
+        findings.con.execute(
+            f"INSERT INTO {findings.table} SELECT 'error', f.c, {quote_literal(spec.name)}, "
+            f"{quote_literal(table.file)}, f.row, f.field, f.value, f.message, {batch}, f.o, "
+            f"row_number() OVER () FROM ({failing})")
     findings.add_queries(spec.name, table.file, queries, batch)
     return batch
 

@@ -89,14 +89,18 @@ def parse_sql(spec: FieldSpec, text: str, decimal: str = ".") -> str:
     trimmed = stripped(text)
     if spec.type == "integer":
         digits = f"replace({trimmed}, '_', '')"
-        # Beyond 18 digits a count would not fit a 64-bit integer: not a count.
-        return (f"CASE WHEN {full_match(trimmed, INTEGER_PATTERN)} AND "
+        # Beyond 18 digits a count would not fit a 64-bit integer: not a count. Plain
+        # digits, nearly every cell, skip the trimming.
+        return (f"CASE WHEN {full_match(text, '[0-9]{1,18}')} THEN CAST({text} AS BIGINT) "
+                f"WHEN {full_match(trimmed, INTEGER_PATTERN)} AND "
                 f"length(ltrim({digits}, '+-')) <= {MAX_INTEGER_DIGITS} "
                 f"THEN TRY_CAST({digits} AS BIGINT) END")
     if spec.type == "number":
         pattern = _NUMBER_PATTERN.format(d=re.escape(decimal))
         number = trimmed if decimal == "." else f"replace({trimmed}, {quote_literal(decimal)}, '.')"
-        return f"CASE WHEN {full_match(trimmed, pattern)} THEN TRY_CAST({number} AS DOUBLE) END"
+        plain = "[0-9]{1,15}" + (r"(?:\.[0-9]{1,15})?" if decimal == "." else "")
+        return (f"CASE WHEN {full_match(text, plain)} THEN CAST({text} AS DOUBLE) "
+                f"WHEN {full_match(trimmed, pattern)} THEN TRY_CAST({number} AS DOUBLE) END")
     raise ValueError(f"field {spec.name!r}: type {spec.type!r} is not supported by hemisec")
 
 
@@ -236,11 +240,11 @@ def _into_workspace(raw: RawTable, ws: Workspace) -> _Raw:
     if raw.table is not None:
         width = len(raw.header)
         table = ws.name("raw")
-        # Every row has every cell (DuckDB refused the file otherwise): NULL is empty.
+        # Every row has every cell (DuckDB refused the file otherwise): NULL is empty. A
+        # view, not a copy: the scan is the only copy of the file's cells.
         columns = ", ".join(f"coalesce(c{p}, '') AS c{p}" for p in range(width))
-        ws.con.execute(f"CREATE TABLE {table} AS SELECT rowid + 1 AS {ROW}, {columns} "
+        ws.con.execute(f"CREATE VIEW {table} AS SELECT rowid + 1 AS {ROW}, {columns} "
                        f"FROM {raw.table}")
-        ws.con.execute(f"DROP TABLE {raw.table}")
         return _Raw(table, width, raw)
     cells = raw.cells
     width = max(len(cells.columns), len(raw.header))
@@ -400,8 +404,9 @@ def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list
     typed = ws.name(f"typed_{spec.name}")
     parsed = [f"{parse_sql(f, quote_identifier(f.name), decimal) if f.name in columns else 'NULL'}"
               f"::{_SQL_TYPES[f.type]} AS {quote_identifier(f.name)}" for f in spec.fields]
+    # In file order without sorting: DuckDB keeps the insertion order of what it scans.
     ws.con.execute(f"CREATE TABLE {typed} AS SELECT {', '.join([ROW, *parsed])} "
-                   f"FROM {text_table} ORDER BY {ROW}")
+                   f"FROM {text_table}")
     return typed
 
 
@@ -455,20 +460,20 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     missing = text_list(spec.missing_values)
     cells = [f"CASE WHEN coalesce(c{p}, '') IN ({missing}) THEN NULL ELSE coalesce(c{p}, '') "
              f"END AS {quote_identifier(name)}" for name, p in positions.items()]
-    text = ws.name(f"text_{spec.name}")
-    ws.con.execute(f"CREATE TABLE {text} AS SELECT {', '.join([ROW, *cells])} "
-                   f"FROM {raw.table} WHERE {ROW} BETWEEN 2 AND {keep}")
-    ws.con.execute(f"DROP TABLE {raw.table}")
     columns = list(positions)
-
+    rows_read = (f"SELECT {', '.join([ROW, *cells])} FROM {raw.table} "
+                 f"WHERE {ROW} BETWEEN 2 AND {keep}")
     empty = " AND ".join(f"{quote_identifier(n)} IS NULL" for n in columns) or "true"
-    blank = ws.con.execute(f"SELECT {ROW} FROM {text} WHERE {empty} ORDER BY {ROW}").df()[ROW]
+    blank = ws.con.execute(f"SELECT {ROW} FROM ({rows_read}) WHERE {empty} "
+                           f"ORDER BY {ROW}").df()[ROW]
     if len(blank):
         findings.append(make_findings(
             BLANK_ROW, resource=spec.name, file=label, row=line_numbers(blank),
             field=None, value=None, message="the row is empty"))
-        # A blank row is one finding, not one per empty required cell (as in frictionless).
-        ws.con.execute(f"DELETE FROM {text} WHERE {empty}")
+    # A blank row is one finding, not one per empty required cell (as in frictionless).
+    # The text is a view of the cells: the typed table is the one copy made.
+    text = ws.name(f"text_{spec.name}")
+    ws.con.execute(f"CREATE VIEW {text} AS SELECT * FROM ({rows_read}) WHERE NOT ({empty})")
     rows = ws.con.execute(f"SELECT count(*) FROM {text}").fetchall()[0][0]
     if rows == 0 and not len(blank):
         findings.append(make_findings(

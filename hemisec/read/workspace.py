@@ -34,6 +34,7 @@ class Workspace:
         self.con = duckdb.connect(database, config={
             "memory_limit": MEMORY_LIMIT, "temp_directory": str(self._folder / "spill"),
             "preserve_insertion_order": True})
+        self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET threads TO 2")
         self.catalog = self.con.execute("SELECT current_database()").fetchall()[0][0]
         self._names = itertools.count(1)
