@@ -113,8 +113,11 @@ def build(
     = DEFAULT_DESCRIPTOR,
     out: Annotated[Path, typer.Option(help="The DuckDB file to write.")] = DEFAULT_OUT,
     exports: Annotated[Path | None, typer.Option(
-        help="Folder for indicators.csv and indicators.parquet [default: the folder of --out]",
-        show_default=False)] = None,
+        help="Folder for the exports (CSV, XLSX, Parquet, sdmx/, datapackage.json) "
+             "[default: the folder of --out]", show_default=False)] = None,
+    csv_bom: Annotated[bool, typer.Option(
+        "--csv-bom", help="Start the CSV files for people with a UTF-8 byte-order mark, so "
+                          "that Excel reads accents right.")] = False,
     transforms: Annotated[Path, typer.Option(
         help="Folder of the SQL transforms, run in file-name order.")] = TRANSFORMS,
     force: Annotated[bool, typer.Option(
@@ -136,11 +139,13 @@ def build(
     from hemisec.build.database import BuildError, ValidationFailed
     from hemisec.build.database import build as run_build
     from hemisec.errors import UsageError
+    from hemisec.publish.exports import ExportOptions
     from hemisec.publish.report import render_text
 
     console = Console(highlight=False)
     try:
-        result = run_build(data, out, exports, transforms, force, console, accept_inconsistent)
+        result = run_build(data, out, exports, transforms, force, console, accept_inconsistent,
+                           export_options=ExportOptions(bom=csv_bom))
     except UsageError as exc:
         raise _fail(str(exc)) from None
     except ValidationFailed as exc:
@@ -169,7 +174,9 @@ def _print_build_summary(console: Console, result: object) -> None:
                   f"{counts.get('regional_indicators', 0):,} regional aggregates; "
                   f"{result.errors:,} errors and {result.warnings:,} warnings of validation "
                   "(table validation_findings).")
-    console.print("Exports: " + ", ".join(str(p) for p in result.exports))
+    folders = sorted({str(p.parent) for p in result.exports})
+    console.print(f"Exports: {len(result.exports)} files in {', '.join(folders)} "
+                  "(described by datapackage.json there)")
     if result.data_kind != "real":
         console.print(f"[yellow]Data: {result.data_kind}. The demo's figures are invented: "
                       "do not cite them as statistics.[/]")

@@ -30,8 +30,8 @@ from hemisec.denominators import choose_population
 from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path, file_sha256
+from hemisec.publish.exports import ExportOptions, write_exports
 from hemisec.publish.exports import export_paths as published_exports
-from hemisec.publish.exports import write_exports
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import Submission, TableSource, resolve_submission
 
@@ -432,7 +432,8 @@ def _tolerated(report: object, accept_inconsistent: bool) -> bool:
 def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
           transforms: Path = TRANSFORMS, force: bool = False,
           console: Console | None = None, accept_inconsistent: bool = False,
-          options: ReadOptions | None = None) -> BuildResult:
+          options: ReadOptions | None = None,
+          export_options: ExportOptions | None = None) -> BuildResult:
     """Build `out` from the tables in `data` (a datapackage.json, a folder of CSVs or
     workbooks, or one workbook), read as `hemisec validate` reads them.
 
@@ -447,6 +448,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
     if out.is_dir():
         raise UsageError(f"{out}: is a folder; give the database file to write")
     options = options or ReadOptions()
+    export_options = export_options or ExportOptions()
     submission = table_sources(data, package)
     sources = submission.sources
     exports = exports or out.parent
@@ -456,6 +458,7 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
     hashes = {label: file_sha256(path) for label, path in inputs.items()}
     fingerprint = _fingerprint({**hashes, "accept_inconsistent": str(accept_inconsistent),
                                 "read_options": repr(options),
+                                "export_options": repr(export_options),
                                 "sheets": repr(sorted((s.table, s.sheet or "")
                                                       for s in sources.values()))})
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -469,14 +472,14 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
             return BuildResult(out, True, seconds, export_paths)
         return _build(package, sources, submission, data, out, exports, export_paths,
                       sql_files, options, fingerprint, hashes, console, accept_inconsistent,
-                      started)
+                      started, export_options)
 
 
 def _build(package: DataPackage, sources: dict[str, TableSource], submission: Submission,
            data: Path, out: Path, exports: Path, export_paths: list[Path],
            sql_files: list[Path], options: ReadOptions, fingerprint: str,
            hashes: dict[str, str], console: Console, accept_inconsistent: bool,
-           started: float) -> BuildResult:
+           started: float, export_options: ExportOptions) -> BuildResult:
     """Validate, then write the database and its exports beside their targets and put
     them in place only when they read back whole: exports first, the database last, so a
     kill in between leaves a database whose recorded export checksums no longer match
@@ -488,7 +491,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     from hemisec.read.workspace import Workspace
 
     # The workspace validation reads every table into is where the build loads from.
-    workspace = Workspace(sum(p.stat().st_size for p in {s.path for s in sources.values()}))
+    workspace = Workspace()
     with _step(console, 1, "validate") as step:
         report = validate_sources(sources, package, options, submission.notices, workspace)
         step.detail = (f"{len(sources)} tables, {report.errors:,} errors, "
@@ -563,7 +566,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                                f"{report.warnings:,} warnings kept in validation_findings")
             with _step(console, 6, "write") as step:
                 write_exports(con, package, dict(zip(export_paths, temporary_exports,
-                                                     strict=True)))
+                                                     strict=True)), export_options)
                 con.executemany("INSERT INTO build_info VALUES (?, ?, ?, ?)", [
                     ("export_sha256", export.name, file_sha256(temporary_export),
                      "sha256 of the export written with this database: a build finding "

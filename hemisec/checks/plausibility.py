@@ -71,16 +71,32 @@ def check_homicide_rate(homicide: LoadedTable, population: str,
             ORDER BY iso3, year""")
 
 
-def check_year_on_year(table: LoadedTable, findings: FindingsTable) -> None:
-    """Changes between consecutive years of one series (every key column but year)."""
+def check_series(table: LoadedTable, findings: FindingsTable) -> None:
+    """Changes between consecutive years of one series (every key column but year), and
+    series that stop and restart: one pass over the table, ordered by series and year.
+    A change is between the figures given (a year whose figure is missing or set aside
+    is skipped), a gap between the years given."""
     spec = table.spec
     value = spec.value_field
     if value is None or "year" not in spec.primary_key:
         return
-    series = ", ".join(quote_identifier(k) for k in spec.primary_key if k != "year")
-    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL"
-                            for k in [*spec.primary_key, value])
+    keys = [quote_identifier(k) for k in spec.primary_key if k != "year"]
+    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in spec.primary_key)
     amount = quote_identifier(value)
+    changed = (f"now IS NOT NULL AND year - before_year = 1 AND greatest(now, before) >= "
+               f"{MIN_COUNT_FOR_CHANGE} AND (before = 0 OR abs(now - before) / before > "
+               f"{MAX_YEARLY_CHANGE!r})")
+    candidates = table.workspace.name("series")
+    table.workspace.con.execute(f"""
+        CREATE TEMP TABLE {candidates} AS SELECT *, {changed} AS changed FROM (
+            SELECT {ROW}, year, {', '.join(keys)}, {amount} AS now,
+                   lag(year) OVER series AS gap_from,
+                   lag({amount} IGNORE NULLS) OVER series AS before,
+                   lag(CASE WHEN {amount} IS NOT NULL THEN year END IGNORE NULLS)
+                       OVER series AS before_year
+            FROM {table.typed_table} WHERE {complete}
+            WINDOW series AS (PARTITION BY {', '.join(keys)} ORDER BY year))
+        WHERE year - gap_from > 1 OR ({changed})""")
     pct = "round_even((now - before) / before * 100, 0)"
     described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
                  f"{_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
@@ -91,36 +107,19 @@ def check_year_on_year(table: LoadedTable, findings: FindingsTable) -> None:
                    {_text('now')} || ' in ' || {_text('year')} || ' after '
                    || {_text('before')} || ' in ' || {_text('before_year')} || ' ('
                    || {described} || ')' AS message
-            FROM (SELECT {ROW}, year, {amount} AS now,
-                         lag({amount}) OVER series AS before,
-                         lag(year) OVER series AS before_year
-                  FROM {table.typed_table} WHERE {complete}
-                  WINDOW series AS (PARTITION BY {series} ORDER BY year))
-            WHERE year - before_year = 1 AND greatest(now, before) >= {MIN_COUNT_FOR_CHANGE}
-              AND (before = 0 OR abs(now - before) / before > {MAX_YEARLY_CHANGE!r})""")
-
-
-def check_series_gaps(table: LoadedTable, findings: FindingsTable) -> None:
-    spec = table.spec
-    if "year" not in spec.primary_key:
-        return
-    keys = [quote_identifier(k) for k in spec.primary_key if k != "year"]
-    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in spec.primary_key)
+            FROM {candidates} WHERE changed""")
     series_text = " || ' / ' || ".join(_text(k) for k in keys)
-    missing = ("CASE WHEN before_year + 1 = year - 1 THEN " + _text("before_year + 1")
-               + " ELSE " + _text("before_year + 1") + " || '-' || " + _text("year - 1")
+    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + _text("gap_from + 1")
+               + " ELSE " + _text("gap_from + 1") + " || '-' || " + _text("year - 1")
                + " END")
     findings.add_query(
         SERIES_GAP, spec.name, table.file,
         f"""SELECT {ROW} AS row, 'year' AS field, {_text('year')} AS value,
-                   'no value for ' || {missing} || ' between ' || {_text('before_year')}
-                   || ' and ' || {_text('year')} || ' in this series (' || series || ')'
-                   AS message
-            FROM (SELECT {ROW}, year, {series_text} AS series,
-                         lag(year) OVER (PARTITION BY {', '.join(keys)} ORDER BY year)
-                         AS before_year
-                  FROM {table.typed_table} WHERE {complete})
-            WHERE year - before_year > 1""")
+                   'no value for ' || {missing} || ' between ' || {_text('gap_from')}
+                   || ' and ' || {_text('year')} || ' in this series (' || {series_text}
+                   || ')' AS message
+            FROM {candidates} WHERE year - gap_from > 1""")
+    table.workspace.con.execute(f"DROP TABLE {candidates}")
 
 
 def check_occupancy(prison: LoadedTable, findings: FindingsTable) -> None:
@@ -174,8 +173,7 @@ def check_plausibility(tables: dict[str, LoadedTable], population: str | None,
         value = table.spec.value_field
         # Counts only: published rates are someone else's series, not the submitter's.
         if value is not None and table.spec.field(value).type == "integer":
-            check_year_on_year(table, findings)
-            check_series_gaps(table, findings)
+            check_series(table, findings)
     if "homicide" in tables and population is not None:
         check_homicide_rate(tables["homicide"], population, findings)
         if published is not None and tolerance_pct is not None:

@@ -4,8 +4,9 @@ Types, required cells, ranges, patterns, enums, code lists (foreign keys) and ke
 are read from the schema; none is typed here. Each check is one query over the
 table's text (so the report quotes each bad cell as written) and its typed values,
 returning only the failing cells, with their message, into the findings table.
-pandera is not used here: its DuckDB (ibis) backend reports failure cases without the
-row of the file they are on, which every finding needs.
+pandera (through its ibis backend, to run on DuckDB) was weighed and not kept: it would
+add ibis to every install, and each finding needs the file's row, the cell as written
+and a message with the hints below, which SQL generated from the schema gives directly.
 """
 
 from __future__ import annotations
@@ -184,19 +185,29 @@ def key_sql(table: LoadedTable, alias_text: str = "t", alias_typed: str = "y") -
 
 
 def _key_query(table: LoadedTable) -> str | None:
-    """One finding per repeated key row, naming the row that first used the key."""
+    """One finding per repeated key row, naming the row that first used the key. The
+    repeated keys are found by a grouping first, so the rows are numbered only where a
+    key repeats (in a clean table, nowhere)."""
     key = list(table.spec.primary_key)
     if not key or not all(table.has(k) for k in key):
         return None
-    partition = ", ".join(key_sql(table))
+    keys = key_sql(table)
+    aliased = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+    names = ", ".join(f"k{i}" for i in range(len(keys)))
     value = " || ' / ' || ".join(f"coalesce(t.{quote_identifier(k)}, '')" for k in key)
     message = quote_literal("the key (" + ", ".join(key) + ") repeats row ")
-    return (f"SELECT row, {quote_literal(', '.join(key))} AS field, value, "
-            f"{message} || first AS message FROM (SELECT t.{ROW} AS row, {value} AS value, "
-            f"row_number() OVER (PARTITION BY {partition} ORDER BY t.{ROW}) AS repeat, "
-            f"min(t.{ROW}) OVER (PARTITION BY {partition}) AS first "
-            f"FROM {table.text_table} t JOIN {table.typed_table} y USING ({ROW})) "
-            "WHERE repeat > 1")
+    # An empty key cell repeats too (as missing in both rows), as pandas counted it.
+    same = " AND ".join(f"keyed.k{i} IS NOT DISTINCT FROM repeated.k{i}"
+                        for i in range(len(keys)))
+    rows = (f"SELECT t.{ROW}, {value} AS value, {aliased} FROM {table.text_table} t "
+            f"JOIN {table.typed_table} y USING ({ROW})")
+    return (f"WITH keyed AS ({rows}), repeated AS (SELECT {names} FROM keyed GROUP BY ALL "
+            f"HAVING count(*) > 1) "
+            f"SELECT row, {quote_literal(', '.join(key))} AS field, value, "
+            f"{message} || first AS message FROM (SELECT {ROW} AS row, value, "
+            f"row_number() OVER (PARTITION BY {names} ORDER BY {ROW}) AS repeat, "
+            f"min({ROW}) OVER (PARTITION BY {names}) AS first "
+            f"FROM keyed SEMI JOIN repeated ON ({same})) WHERE repeat > 1")
 
 
 def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[str]]],
@@ -214,11 +225,12 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
         queries.append((DUPLICATE_KEY, key, names.index(key_field) * _PER_FIELD))
     # The cell checks in one pass over the table: each row gives the list of its failing
     # cells (a message is only built for a cell that fails), unnested into findings.
-    cells = []
+    cells, conditions = [], []
     for field in fields:
         checks = _field_checks(field, code_lists(table, field, references), table.decimal)
         for rank, (check, condition, message) in enumerate(checks, start=1):
             order = names.index(field.name) * _PER_FIELD + rank
+            conditions.append(f"({condition})")
             cells.append(
                 f"CASE WHEN {condition} THEN {{'c': {quote_literal(check.id)}, 'o': {order}, "
                 f"'row': t.{ROW}, 'field': {quote_literal(field.name)}, "
@@ -233,8 +245,11 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
                 f"t.{ROW}) AS repeat FROM {table.text_table} t) WHERE repeat > 1",
                 names.index(field.name) * _PER_FIELD + _PER_FIELD - 1))
     if cells:
+        # The rows with a failing cell first, by the conditions alone: the list of
+        # findings is built for those rows only.
         failing = (f"SELECT unnest(list_filter([{', '.join(cells)}], lambda x: x IS NOT NULL)) "
-                   f"AS f FROM {table.text_table} t JOIN {table.typed_table} y USING ({ROW})")
+                   f"AS f FROM {table.text_table} t JOIN {table.typed_table} y USING ({ROW}) "
+                   f"WHERE coalesce({' OR '.join(conditions)}, false)")
         # Every cell check is an error: its severity is the check's.
         findings.con.execute(
             f"INSERT INTO {findings.table} SELECT 'error', f.c, {quote_literal(spec.name)}, "

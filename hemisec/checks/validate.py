@@ -169,6 +169,21 @@ def _register(ws: Workspace, stem: str, frame: pd.DataFrame) -> str:
     return name
 
 
+class References(dict):
+    """The code lists and reference tables codes are checked against, by table: its
+    workspace table and columns. The package's own are put in the workspace when a
+    check first asks for them, so a one-table submission loads only what it uses."""
+
+    def __init__(self, ws: Workspace, package: DataPackage) -> None:
+        super().__init__()
+        self._ws, self._package = ws, package
+
+    def __missing__(self, name: str) -> tuple[str, list[str]]:
+        frame = self._package.reference_frames[name]
+        self[name] = (_register(self._ws, f"reference_{name}", frame), list(frame.columns))
+        return self[name]
+
+
 def _finish(findings: FindingsTable, ws: Workspace) -> tuple[str, pd.DataFrame]:
     """One problem, one finding, in report order: a cell breaking one rule in several
     ways (enum and code list), and the empty cells of a row that is short of cells, are
@@ -199,23 +214,18 @@ def validate(paths: list[Path], package: DataPackage | None = None,
                             max_findings=max_findings)
 
 
-def _input_bytes(sources: dict[str, TableSource]) -> int:
-    return sum(s.path.stat().st_size for s in sources.values() if s.path.is_file())
-
-
 def validate_sources(sources: dict[str, TableSource], package: DataPackage,
                      options: ReadOptions | None = None,
                      notices: list[str] | None = None, workspace: Workspace | None = None,
                      max_findings: int | None = None) -> Report:
     """Validate the given file or sheet of each table, in `workspace` (a new one when
     not given; the build passes its own to load from it)."""
-    ws = workspace or Workspace(_input_bytes(sources))
+    ws = workspace or Workspace()
     # Reference tables first: the submission's own, where given, are what its codes point to.
     loaded = {name: load_table(sources[name], package.tables[name], options, ws)
               for name in package.reference_first(list(sources))}
     notices = [*(notices or []), *(n for t in loaded.values() for n in t.notices)]
-    references = {name: (_register(ws, f"reference_{name}", frame), list(frame.columns))
-                  for name, frame in package.reference_frames.items()}
+    references = References(ws, package)
     for name in [n for n in package.reference_tables if n in loaded]:
         table = loaded[name]
         if not _readable(table):  # its own findings say what is wrong; ours are used

