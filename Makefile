@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## build: install into .venv, validate the tables and build build/hemisec.duckdb (skipped
-## when no input changed) with build/indicators.csv and build/indicators.parquet
+## when no input changed) with its exports beside it (CSV, XLSX, Parquet, SDMX-CSV, datapackage.json)
 build: $(STAMP)
 	$(BIN)/hemisec build
 

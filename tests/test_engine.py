@@ -60,7 +60,7 @@ def test_duckdb_and_python_readers_find_the_same(injected: Path,
 cell = st.text(alphabet=st.sampled_from(list('aZñ09 .,;"\'-_\n\r')), max_size=6)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cell, min_size=9, max_size=9), min_size=1, max_size=6),
        delimiter=st.sampled_from([",", ";"]), line_end=st.sampled_from(["\n", "\r\n"]))

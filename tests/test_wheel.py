@@ -32,7 +32,10 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """A fresh virtual environment with hemisec installed from a wheel built from the
-    sources (a copy of them, so the build leaves nothing in the checkout)."""
+    sources (a copy of them, so the build leaves nothing in the checkout). Its
+    dependencies are the ones the project's .venv installed from pyproject.toml, made
+    visible to it after its own packages: downloading them again would test pip, not
+    the wheel, and take most of the suite's time."""
     root = tmp_path_factory.mktemp("wheel")
     sources = root / "src"
     shutil.copytree(REPO_ROOT, sources, ignore=_not_sources)
@@ -42,9 +45,16 @@ def installed(tmp_path_factory) -> Path:
     (wheel,) = (root / "dist").glob("hemisec-*.whl")
     environment = root / "venv"
     venv.create(environment, with_pip=True)
-    pip = _run(environment / "bin" / "python", "-m", "pip", "install", "--quiet", wheel,
-               cwd=root)
+    own = next((environment / "lib").glob("python3*/site-packages"))
+    dependencies = next(p for p in map(Path, sys.path) if p.name == "site-packages"
+                        and (p / "duckdb").is_dir())
+    (own / "hemisec-test-dependencies.pth").write_text(f"{dependencies}\n", encoding="utf-8")
+    pip = _run(environment / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
+               "--no-index", wheel, cwd=root)
     assert pip.returncode == 0, pip.stdout + pip.stderr
+    where = _run(environment / "bin" / "python", "-c", "import hemisec; print(hemisec.__file__)",
+                 cwd=root)
+    assert Path(where.stdout.strip()).is_relative_to(own), where.stdout  # the wheel's copy
     return environment / "bin" / "hemisec"
 
 

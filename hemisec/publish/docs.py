@@ -2,11 +2,13 @@
 
 The README's sections on tables, code lists, checks, indicators and the database sit
 between marker comments and are rewritten from the package, so they cannot drift from
-it; the example queries' output is rewritten from a built database.
+it; the example queries' output is rewritten from a built database, and the performance
+table from what `make benchmark` last measured.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -28,6 +30,8 @@ from hemisec.read import tables  # noqa: F401
 
 #: Example queries for researchers, shown in the README with their output on the demo.
 EXAMPLES = REPO_ROOT / "examples"
+#: What `make benchmark` measured last, shown in the README.
+BENCHMARK_RESULTS = REPO_ROOT / "benchmarks" / "results.json"
 
 
 def _cell(text: object) -> str:
@@ -143,13 +147,49 @@ def checks_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+def benchmark_markdown(results: Path = BENCHMARK_RESULTS) -> str:
+    """The README's performance table, from what `make benchmark` measured last."""
+    if not results.is_file():
+        return "_`make benchmark` has not been run: no benchmarks/results.json._\n"
+    data = json.loads(results.read_text(encoding="utf-8"))
+    out = ["| rows | bad cells | file | hemisec CPU (wall, peak RSS) | DuckDB scan CPU | "
+           "hemisec / scan | frictionless CPU (peak RSS) | frictionless / hemisec |",
+           "|---|---|---|---|---|---|---|---|"]
+    for run in data["validation"]:
+        ours, scan = run["hemisec"], run["duckdb_scan"]
+        theirs = run.get("frictionless")
+        friction = (f"{theirs['cpu_s']:.1f} s ({theirs['rss_mib']:,.0f} MiB)" if theirs
+                    else "not run")
+        ratio = f"{run['frictionless_vs_hemisec_cpu']:.1f}x" if theirs else ""
+        out.append(
+            f"| {run['rows']:,} | {run['bad_share']:.0%} | {run['megabytes']:.0f} MB | "
+            f"{ours['cpu_s']:.1f} s ({ours['wall_s']:.1f} s, {ours['rss_mib']:,.0f} MiB) | "
+            f"{scan['cpu_s']:.2f} s | {run['hemisec_vs_scan_cpu']:.1f}x | {friction} | "
+            f"{ratio} |")
+    out += [
+        "",
+        f"* `hemisec --help`: {data['help_wall_s']:.2f} s wall; one country's submission "
+        f"({data['one_country_rows']:,} rows in three tables): "
+        f"{data['one_country_wall_s']:.2f} s wall, of which importing hemisec's "
+        f"validation modules (pandas, DuckDB) takes {data['imports_top_level_ms']:,.0f} ms "
+        "(`python -X importtime`).",
+        f"* Demo build from the shell: {data['demo_build_wall_s']:.1f} s wall "
+        f"({data['demo_build_rss_mib']:,.0f} MiB peak); no-op rebuild: "
+        f"{data['noop_wall_s']:.2f} s.",
+        f"* Measured on {data['machine']} in one run of {data['seconds'] / 60:.0f} minutes "
+        "(`make benchmark`, written to `benchmarks/results.json`).",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def generated_sections(package: DataPackage | None = None,
                        database: Path | None = None) -> dict[str, str]:
     """Every generated section; the examples only when a built database is given."""
     package = package or DataPackage.load()
     sections = {"tables": tables_markdown(package), "codelists": codelists_markdown(package),
                 "checks": checks_markdown(), "indicators": indicators_markdown(package),
-                "database": build_tables_markdown(package)}
+                "database": build_tables_markdown(package),
+                "benchmark": benchmark_markdown()}
     if database is not None:
         sections["examples"] = examples_markdown(database)
     return sections

@@ -1,49 +1,320 @@
 """The build's exports: the files written beside the database for people and programs.
 
 The build asks `export_paths` which files to write, has `write_exports` write each to a
-temporary path, and puts them in place with the database only when all read back.
+temporary path, and puts them in place with the database only when all read back. Each
+export is a resource of the exports' own datapackage.json, its schema derived from the
+package's Table Schemas (hemisec.publish.export_package), so the files describe themselves.
 """
 
 from __future__ import annotations
 
+import codecs
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from hemisec.build.ddl import quote_identifier, quote_literal
 from hemisec.package import DataPackage
+from hemisec.paths import file_sha256
+from hemisec.publish import sdmx
+from hemisec.publish.export_package import (
+    NEUTRALISED,
+    build_facts,
+    data_statement,
+    export_schema,
+    indicators_schema,
+    package_licences,
+    wide_schema,
+    write_descriptor,
+)
 
-#: A text cell starting with one of these is run as a formula by spreadsheets.
-FORMULA_START = "^[=+@\t\r-]"
+#: A text cell starting with one of these is run as a formula by spreadsheets (OWASP's
+#: list for CSV injection): =, +, -, @, tab and carriage return.
+FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters an XLSX file cannot hold (openpyxl refuses them), as RE2 reads them.
+XLSX_ILLEGAL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How the exports for people are written.
+
+    bom: start each CSV for people with a UTF-8 byte-order mark. Excel reads a CSV without
+    one in the system's code page, so accented names come out garbled; R's read.csv and
+    some other programs keep the mark in the first column's name, hence off by default.
+    The SDMX-CSV files, for programs, never carry one.
+    """
+
+    bom: bool = False
+
+
+@dataclass(frozen=True)
+class TableExport:
+    """A table or view written as CSV: the resource it is in datapackage.json, its file,
+    and the rows it holds (a table, a view or a query)."""
+
+    resource: str
+    path: str
+    source: str
+
+
+#: The CSV files for people, in the order datapackage.json lists them.
+TABLES = (
+    TableExport("indicators", "indicators.csv",
+                "(SELECT i.*, c.name_en AS country FROM indicators AS i "
+                "LEFT JOIN countries AS c USING (iso3))"),
+    TableExport("indicators_wide", "indicators_wide.csv", "indicators_wide"),
+    TableExport("regional_indicators", "regional_indicators.csv", "regional_indicators"),
+    TableExport("regional_indicators_wide", "regional_indicators_wide.csv",
+                "regional_indicators_wide"),
+    TableExport("sources", "sources.csv", "sources"),
+    TableExport("validation_findings", "validation_findings.csv", "validation_findings"),
+)
+WORKBOOK = "indicators.xlsx"
+#: The workbook's data sheets: the resources whose rows they hold (same as their CSV).
+WORKBOOK_SHEETS = ("indicators", "indicators_wide")
+PARQUET = "indicators.parquet"
+SDMX_FILES = {version: f"sdmx/indicators.sdmx{version}.csv" for version in sdmx.VERSIONS}
+DESCRIPTOR = "datapackage.json"
+#: Every file the build exports, relative to the exports folder.
+EXPORT_FILES = (*(t.path for t in TABLES), WORKBOOK, PARQUET, *SDMX_FILES.values(), DESCRIPTOR)
 
 
 def export_paths(folder: Path) -> list[Path]:
     """Every file the build exports into `folder`."""
-    return [folder / "indicators.csv", folder / "indicators.parquet"]
+    return [folder / name for name in EXPORT_FILES]
 
 
-def spreadsheet_safe(package: DataPackage, table: str) -> str:
-    """The select list of a CSV export: a text cell a spreadsheet would run as a formula
-    (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe, as
-    OWASP advises; the database and the Parquet export keep the value as it is."""
+def spreadsheet_safe_text(text: str) -> str:
+    """`text` as a CSV or XLSX export writes it: with a leading apostrophe when a
+    spreadsheet would run it as a formula (OWASP's advice); anything else unchanged."""
+    return "'" + text if text[:1] in FORMULA_CHARACTERS else text
+
+
+def spreadsheet_safe_sql(expression: str) -> str:
+    """spreadsheet_safe_text as SQL, for a text expression (NULL stays NULL)."""
+    starts = ", ".join(quote_literal(c) for c in FORMULA_CHARACTERS)
+    return (f"CASE WHEN left({expression}, 1) IN ({starts}) "
+            f"THEN {quote_literal(chr(39))} || {expression} ELSE {expression} END")
+
+
+def spreadsheet_safe_query(source: str, schema: dict[str, Any], *,
+                           for_xlsx: bool = False) -> str:
+    """The rows of `source` as the CSV and XLSX exports write them: the schema's columns
+    in its order, text fields neutralised (numbers never: a negative number is data),
+    sorted by the primary key (every column when there is none). For XLSX, the control
+    characters a workbook cannot hold are removed first."""
     columns = []
-    for spec_field in package.build_tables[table].fields:
-        name = quote_identifier(spec_field.name)
-        if spec_field.type == "string":
-            name = (f"CASE WHEN regexp_matches({name}, {quote_literal(FORMULA_START)}) "
-                    f"THEN {quote_literal(chr(39))} || {name} ELSE {name} END AS {name}")
-        columns.append(name)
-    return ", ".join(columns)
+    for field in schema["fields"]:
+        name = quote_identifier(field["name"])
+        if field.get("type", "string") == "string":
+            text = (f"regexp_replace({name}, {quote_literal(XLSX_ILLEGAL)}, '', 'g')"
+                    if for_xlsx else name)
+            columns.append(f"{spreadsheet_safe_sql(text)} AS {name}")
+        else:
+            columns.append(name)
+    order = schema.get("primaryKey") or [f["name"] for f in schema["fields"]]
+    return (f"SELECT {', '.join(columns)} FROM {source} AS exported "
+            f"ORDER BY {', '.join(map(quote_identifier, order))}")
+
+
+def export_schemas(con: duckdb.DuckDBPyConnection,
+                   package: DataPackage) -> dict[str, dict[str, Any]]:
+    """The Table Schema of every tabular export, by resource name."""
+    exported = {t.resource for t in TABLES}
+    schemas = {
+        "indicators": indicators_schema(package, exported),
+        "indicators_wide": wide_schema(con, package, "indicators_wide"),
+        "regional_indicators": export_schema(package, "regional_indicators", exported),
+        "regional_indicators_wide": wide_schema(con, package, "regional_indicators_wide"),
+        "sources": export_schema(package, "sources", exported),
+        "validation_findings": export_schema(package, "validation_findings", exported),
+    }
+    for version in sdmx.VERSIONS:
+        schemas[f"indicators_sdmx{version}"] = sdmx.sdmx_schema(con, package, version)
+    return schemas
+
+
+def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path, bom: bool) -> None:
+    con.execute(f"COPY ({query}) TO {quote_literal(str(path))} (FORMAT csv, HEADER)")
+    if bom:  # DuckDB writes no byte-order mark: put one before what it wrote (in memory,
+        # a few MB, so no second temporary a killed build could leave behind)
+        path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+
+
+def _comment(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """What the database says a table or view is (with its synthetic-demo mark)."""
+    row = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? UNION ALL "
+                      "SELECT comment FROM duckdb_views() WHERE view_name = ?",
+                      [name, name]).fetchone()
+    return (row[0] if row else None) or ""
+
+
+def _file_facts(path: Path) -> dict[str, Any]:
+    return {"hash": f"sha256:{file_sha256(path)}", "bytes": path.stat().st_size}
+
+
+def _text_cell(sheet: Any, value: object, *, bold: bool = False, size: int | None = None,
+               colour: str | None = None) -> WriteOnlyCell:
+    text = spreadsheet_safe_text(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=bold, size=size, color=colour)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell
+
+
+def _readme_sheet(workbook: Workbook, con: duckdb.DuckDBPyConnection, package: DataPackage,
+                  schemas: dict[str, dict[str, Any]]) -> None:
+    """The first sheet: what the file is, whether the figures are invented, the licence,
+    the sources, and every column of the other sheets as its Table Schema describes it."""
+    from hemisec.build.database import SYNTHETIC_COMMENT
+
+    sheet = workbook.create_sheet("README")
+    for column, width in zip("ABCDEF", (22, 30, 28, 12, 24, 90), strict=True):
+        sheet.column_dimensions[column].width = width
+    facts = build_facts(con)
+    statement = data_statement(facts.get("data", ""))
+    licences = "; ".join(f"{lic.get('title') or lic.get('name')} ({lic.get('path', '')})"
+                         for lic in package_licences(package))
+
+    def line(*values: object, **style: Any) -> None:
+        sheet.append([_text_cell(sheet, v, **style) if v is not None else None
+                      for v in values])
+
+    line(f"Indicators workbook ({package.title})", bold=True, size=14)
+    if statement:
+        line(statement, bold=True, colour="C00000")
+    line()
+    sheets = {name: _comment(con, name).removeprefix(SYNTHETIC_COMMENT)
+              for name in WORKBOOK_SHEETS}
+    line("What this file is", "Indicators by country and year, from the database hemisec "
+         "builds; the same rows as indicators.csv and indicators_wide.csv beside it.")
+    for name, description in sheets.items():
+        line(f"Sheet {name}", description)
+    line("Built", f"hemisec {facts.get('hemisec_version', '')}, package version "
+         f"{facts.get('package_version', '')}, from {facts.get('data_path', '')} at "
+         f"{facts.get('built_at', '')} (data: {facts.get('data', '')}).")
+    line("Licence", f"{licences}. Figures taken from a named source remain under that "
+         "source's terms (see the sources below).")
+    line("Formulas", NEUTRALISED.replace("indicators.parquet", "the Parquet file"))
+    line()
+    line("Sources", bold=True)
+    line("source id", "title", "publisher", "edition", "licence", "url", bold=True)
+    for row in con.execute("SELECT source_id, title, publisher, edition, licence, url "
+                           "FROM sources ORDER BY source_id").fetchall():
+        line(*row)
+    line()
+    line("Columns", bold=True)
+    line("sheet", "column", "title", "type", "unit", "description", bold=True)
+    for name in WORKBOOK_SHEETS:
+        for field in schemas[name]["fields"]:
+            line(name, field["name"], field.get("title", ""), field.get("type", "string"),
+                 field.get("unit"), field.get("description", ""))
+
+
+def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: Path,
+                    schemas: dict[str, dict[str, Any]]) -> None:
+    """indicators.xlsx: the README sheet, then a sheet per resource with a frozen header
+    and an autofilter (write-only mode: rows stream to the file)."""
+    workbook = Workbook(write_only=True)
+    _readme_sheet(workbook, con, package, schemas)
+    sources = {t.resource: t.source for t in TABLES}
+    for name in WORKBOOK_SHEETS:
+        fields = schemas[name]["fields"]
+        sheet = workbook.create_sheet(name)
+        sheet.freeze_panes = "A2"  # before the first row: write-only sheets write it first
+        for index, field in enumerate(fields, start=1):
+            wide = field.get("type") == "string" and field["name"] not in ("iso3", "method")
+            sheet.column_dimensions[get_column_letter(index)].width = 28 if wide else 12
+        sheet.append([_text_cell(sheet, f["name"], bold=True) for f in fields])
+        rows = con.execute(spreadsheet_safe_query(sources[name], schemas[name],
+                                                  for_xlsx=True)).fetchall()
+        # A row's trailing empty cells are not written; readers that take the last cell
+        # written as the row's end (frictionless) need the last one: a blank text cell.
+        blank = WriteOnlyCell(sheet, value=None)
+        blank.number_format = "@"
+        for row in rows:
+            sheet.append(row if row[-1] is not None else (*row[:-1], blank))
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(fields))}{len(rows) + 1}"
+    workbook.save(path)
+
+
+def _resources(con: duckdb.DuckDBPyConnection, schemas: dict[str, dict[str, Any]],
+               written: dict[str, Path], options: ExportOptions) -> list[dict[str, Any]]:
+    """The resources of datapackage.json, each with its schema, size and sha256."""
+    bom = " The file starts with a UTF-8 byte-order mark." if options.bom else ""
+    country = (" The column country is the country's English name (countries.name_en) "
+               "beside its code.")
+    resources = []
+    for table in TABLES:
+        resources.append({
+            "name": table.resource, "path": table.path, "type": "table",
+            "title": table.resource.replace("_", " ").capitalize(),
+            "description": _comment(con, table.resource)
+            + (country if table.resource == "indicators" else "") + " " + NEUTRALISED + bom,
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "schema": schemas[table.resource], **_file_facts(written[table.path])})
+    for name in WORKBOOK_SHEETS:
+        resources.append({
+            "name": f"{name}_xlsx", "path": WORKBOOK, "type": "table",
+            "title": f"{name.replace('_', ' ').capitalize()} (Excel sheet {name})",
+            "description": f"The sheet {name} of {WORKBOOK}: the rows of {name}.csv. The "
+                           "workbook opens with a README sheet (what the file is, the "
+                           "licence, the sources, every column). " + NEUTRALISED,
+            "format": "xlsx",
+            "mediatype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "dialect": {"excel": {"sheet": name}}, "schema": schemas[name],
+            **_file_facts(written[WORKBOOK])})
+    resources.append({
+        "name": "indicators_parquet", "path": PARQUET, "type": "file",
+        "title": "Indicators (Parquet)",
+        "description": "The indicators table exactly as the database holds it, for programs: "
+                       "the columns of the indicators resource without country, typed, text "
+                       "as it is (not neutralised).",
+        "format": "parquet", "mediatype": "application/vnd.apache.parquet",
+        **_file_facts(written[PARQUET])})
+    for version, path in SDMX_FILES.items():
+        resources.append({
+            "name": f"indicators_sdmx{version}", "path": path, "type": "table",
+            "title": f"Indicators, SDMX-CSV {version}.0 (dataflow {sdmx.DATAFLOW})",
+            "description": f"The indicators as SDMX-CSV {version}.0: one observation per "
+                           "country (REF_AREA, M49), year, series and sex, the best available "
+                           "value (computed from the counts where there is one, else the "
+                           "published series reaching the latest year; METHOD says which). "
+                           "SERIES is the SDG series code where one exists, else the "
+                           "package's indicator code. " + NEUTRALISED,
+            "format": "csv", "mediatype": f"application/vnd.sdmx.data+csv;version={version}.0.0",
+            "encoding": "utf-8", "schema": schemas[f"indicators_sdmx{version}"],
+            **_file_facts(written[path])})
+    return resources
 
 
 def write_exports(con: duckdb.DuckDBPyConnection, package: DataPackage,
-                  targets: dict[Path, Path]) -> None:
+                  targets: dict[Path, Path], options: ExportOptions | None = None) -> None:
     """Write each export named by `export_paths` (the keys) to its temporary path (the
-    values), from the database being built."""
-    by_name = {final.name: temporary for final, temporary in targets.items()}
-    order = "ORDER BY iso3, year, indicator, method, source"
-    con.execute(f"COPY (SELECT {spreadsheet_safe(package, 'indicators')} FROM "
-                f"indicators {order}) TO {quote_literal(str(by_name['indicators.csv']))} "
-                "(HEADER)")
-    con.execute(f"COPY (SELECT * FROM indicators {order}) TO "
-                f"{quote_literal(str(by_name['indicators.parquet']))} (FORMAT parquet)")
+    values), from the database being built; datapackage.json last, with the sha256 of
+    every file as written."""
+    options = options or ExportOptions()
+    folder = next(final for final in targets if final.name == DESCRIPTOR).parent
+    written = {final.relative_to(folder).as_posix(): temporary
+               for final, temporary in targets.items()}
+    schemas = export_schemas(con, package)
+    for table in TABLES:
+        _copy_csv(con, spreadsheet_safe_query(table.source, schemas[table.resource]),
+                  written[table.path], options.bom)
+    _write_workbook(con, package, written[WORKBOOK], schemas)
+    con.execute("COPY (SELECT * FROM indicators ORDER BY iso3, year, indicator, method, "
+                f"source) TO {quote_literal(str(written[PARQUET]))} (FORMAT parquet)")
+    for version, path in SDMX_FILES.items():
+        _copy_csv(con, spreadsheet_safe_query(f"({sdmx.sdmx_source(version)})",
+                                              schemas[f"indicators_sdmx{version}"]),
+                  written[path], bom=False)
+    write_descriptor(con, package, _resources(con, schemas, written, options),
+                     written[DESCRIPTOR])
