@@ -31,10 +31,11 @@ real: $(STAMP)
 	$(BIN)/hemisec build --data build/realdata --out build/hemisec-real.duckdb \
 		--exports build/real --accept-inconsistent
 
-## test: lint, check the README is generated from the schemas, run the test suite
+## test: lint, check the README is generated from the schemas, run the test suite (one
+## worker per core, a test file per worker so module fixtures are made once)
 test: $(STAMP) lint chromium
 	$(BIN)/hemisec docs --check
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 ## chromium: Debian's headless Chromium, for the tests that look at pages as a person does
 chromium:
