@@ -47,7 +47,7 @@ def _mutate(draw: st.DrawFn) -> bytes:
     return data
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.composite(_mutate)(), name=st.sampled_from(["homicide.csv", "HOMICIDE.TXT"]))
 def test_validate_keeps_its_contract_on_mutated_submissions(data, name, tmp_path) -> None:

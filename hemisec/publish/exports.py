@@ -9,16 +9,13 @@ package's Table Schemas (hemisec.publish.export_package), so the files describe 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
 
 from hemisec.build.ddl import quote_identifier, quote_literal
 from hemisec.package import DataPackage
@@ -38,8 +35,10 @@ from hemisec.publish.export_package import (
 #: A text cell starting with one of these is run as a formula by spreadsheets (OWASP's
 #: list for CSV injection): =, +, -, @, tab and carriage return.
 FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
-#: Control characters an XLSX file cannot hold (openpyxl refuses them), as RE2 reads them.
+#: Control characters an XLSX file cannot hold (spreadsheets refuse them), as RE2 reads
+#: them; and as Python does, for the texts written from Python.
 XLSX_ILLEGAL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]"
+_XLSX_ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -161,13 +160,9 @@ def _file_facts(path: Path) -> dict[str, Any]:
     return {"hash": f"sha256:{file_sha256(path)}", "bytes": path.stat().st_size}
 
 
-def _text_cell(sheet: Any, value: object, *, bold: bool = False, size: int | None = None,
-               colour: str | None = None) -> WriteOnlyCell:
-    text = spreadsheet_safe_text(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = Font(bold=bold, size=size, color=colour)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
+def _sheet_text(value: object) -> str:
+    """A text written from Python into the workbook: what a sheet can hold, neutralised."""
+    return spreadsheet_safe_text(_XLSX_ILLEGAL_TEXT.sub("", str(value)))
 
 
 def _readme_sheet(workbook: Workbook, con: duckdb.DuckDBPyConnection, package: DataPackage,
@@ -176,17 +171,28 @@ def _readme_sheet(workbook: Workbook, con: duckdb.DuckDBPyConnection, package: D
     the sources, and every column of the other sheets as its Table Schema describes it."""
     from hemisec.build.database import SYNTHETIC_COMMENT
 
-    sheet = workbook.create_sheet("README")
-    for column, width in zip("ABCDEF", (22, 30, 28, 12, 24, 90), strict=True):
-        sheet.column_dimensions[column].width = width
+    sheet = workbook.add_worksheet("README")
+    for column, width in enumerate((22, 30, 28, 12, 24, 90)):
+        sheet.set_column(column, column, width)
     facts = build_facts(con)
     statement = data_statement(facts.get("data", ""))
     licences = "; ".join(f"{lic.get('title') or lic.get('name')} ({lic.get('path', '')})"
                          for lic in package_licences(package))
+    formats: dict[tuple[object, ...], Any] = {}
+    next_row = 0
 
-    def line(*values: object, **style: Any) -> None:
-        sheet.append([_text_cell(sheet, v, **style) if v is not None else None
-                      for v in values])
+    def line(*values: object, bold: bool = False, size: int | None = None,
+             colour: str | None = None) -> None:
+        nonlocal next_row
+        style = (bold, size, colour)
+        if style not in formats:
+            formats[style] = workbook.add_format({
+                "bold": bold, "font_size": size or 11, "font_color": f"#{colour}" if colour
+                else "#000000", "text_wrap": True, "valign": "top"})
+        for column, value in enumerate(values):
+            if value is not None:
+                sheet.write_string(next_row, column, _sheet_text(value), formats[style])
+        next_row += 1
 
     line(f"Indicators workbook ({package.title})", bold=True, size=14)
     if statement:
@@ -222,28 +228,49 @@ def _readme_sheet(workbook: Workbook, con: duckdb.DuckDBPyConnection, package: D
 def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: Path,
                     schemas: dict[str, dict[str, Any]]) -> None:
     """indicators.xlsx: the README sheet, then a sheet per resource with a frozen header
-    and an autofilter (write-only mode: rows stream to the file)."""
-    workbook = Workbook(write_only=True)
-    _readme_sheet(workbook, con, package, schemas)
-    sources = {t.resource: t.source for t in TABLES}
-    for name in WORKBOOK_SHEETS:
-        fields = schemas[name]["fields"]
-        sheet = workbook.create_sheet(name)
-        sheet.freeze_panes = "A2"  # before the first row: write-only sheets write it first
-        for index, field in enumerate(fields, start=1):
-            wide = field.get("type") == "string" and field["name"] not in ("iso3", "method")
-            sheet.column_dimensions[get_column_letter(index)].width = 28 if wide else 12
-        sheet.append([_text_cell(sheet, f["name"], bold=True) for f in fields])
-        rows = con.execute(spreadsheet_safe_query(sources[name], schemas[name],
-                                                  for_xlsx=True)).fetchall()
-        # A row's trailing empty cells are not written; readers that take the last cell
-        # written as the row's end (frictionless) need the last one: a blank text cell.
-        blank = WriteOnlyCell(sheet, value=None)
-        blank.number_format = "@"
-        for row in rows:
-            sheet.append(row if row[-1] is not None else (*row[:-1], blank))
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(fields))}{len(rows) + 1}"
-    workbook.save(path)
+    and an autofilter. XlsxWriter streams the rows to the file (constant memory) and is
+    several times faster than openpyxl, which the package keeps for reading workbooks.
+    Texts are written as text, never as formulas or links."""
+    workbook = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                    "strings_to_urls": False, "strings_to_numbers": False,
+                                    "nan_inf_to_errors": True})
+    try:
+        _readme_sheet(workbook, con, package, schemas)
+        sources = {t.resource: t.source for t in TABLES}
+        bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        text = workbook.add_format({"num_format": "@"})
+        for name in WORKBOOK_SHEETS:
+            fields = schemas[name]["fields"]
+            sheet = workbook.add_worksheet(name)
+            sheet.freeze_panes(1, 0)
+            for index, field in enumerate(fields):
+                wide = field.get("type") == "string" and field["name"] not in ("iso3", "method")
+                sheet.set_column(index, index, 28 if wide else 12)
+            for index, field in enumerate(fields):
+                sheet.write_string(0, index, _sheet_text(field["name"]), bold)
+            # The connection itself, not a cursor: a cursor would not see the database the
+            # build is writing (its default is the workspace's).
+            result = con.execute(spreadsheet_safe_query(sources[name], schemas[name],
+                                                        for_xlsx=True))
+            last, rows = len(fields) - 1, 0
+            while batch := result.fetchmany(10_000):
+                for values in batch:  # the export's rows, streamed to the file
+                    rows += 1
+                    for column, value in enumerate(values):
+                        if value is None:
+                            # Readers that take a row's last cell as its end (frictionless)
+                            # need the last one: a blank text cell.
+                            if column == last:
+                                sheet.write_blank(rows, column, None, text)
+                        elif isinstance(value, str):
+                            sheet.write_string(rows, column, value)
+                        elif isinstance(value, bool):
+                            sheet.write_boolean(rows, column, value)
+                        else:
+                            sheet.write_number(rows, column, value)
+            sheet.autofilter(0, 0, rows, last)
+    finally:
+        workbook.close()
 
 
 def _resources(con: duckdb.DuckDBPyConnection, schemas: dict[str, dict[str, Any]],
