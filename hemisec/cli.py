@@ -140,7 +140,6 @@ def build(
     from hemisec.build.database import build as run_build
     from hemisec.errors import UsageError
     from hemisec.publish.exports import ExportOptions
-    from hemisec.publish.report import render_text
 
     console = Console(highlight=False)
     try:
@@ -149,6 +148,8 @@ def build(
     except UsageError as exc:
         raise _fail(str(exc)) from None
     except ValidationFailed as exc:
+        from hemisec.publish.report import render_text
+
         render_text(exc.report, console)
         Console(stderr=True).print(
             f"[bold red]hemisec: build stopped:[/] the inputs have {exc.report.errors:,} "

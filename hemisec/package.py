@@ -11,9 +11,10 @@ import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from hemisec.paths import BUILD_SCHEMAS, DEFAULT_DESCRIPTOR
 
@@ -230,6 +231,7 @@ def thresholds(path: Path | None = None) -> dict[str, float]:
 
 def read_text_csv(path: Path, missing_values: tuple[str, ...] = ("",)) -> pd.DataFrame:
     """Read a CSV with every cell as text and the schema's missing markers as NA."""
+    import pandas as pd  # the commands that read the package's tables need it; others not
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[],
                         encoding="utf-8-sig")
     return frame.mask(frame.isin(list(missing_values)))

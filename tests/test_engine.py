@@ -118,3 +118,18 @@ def test_help_imports_no_heavy_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_no_op_build_imports_no_heavy_library(demo_db: Path) -> None:
+    """The no-op check reads the fingerprint and the exports' checksums: nothing of the
+    validation (pandas) or of the exports' libraries is imported for it."""
+    code = ("import sys; from hemisec.cli import app\n"
+            "try:\n"
+            f"    app(['build', '--out', {str(demo_db)!r}])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'openpyxl', 'frictionless', 'xlsxwriter', "
+            "'altair') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert "is up to date" in " ".join(result.stdout.split())
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -18,15 +18,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 from rich.console import Console
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from hemisec import __version__
 from hemisec.build.ddl import create_table, load_tables, quote_identifier, quote_literal
 from hemisec.build.provenance import apply_corrections, link_sources
-from hemisec.denominators import choose_population
 from hemisec.errors import UsageError
 from hemisec.package import SYNTHETIC_MARKER, DataPackage
 from hemisec.paths import DEFAULT_OUT, TRANSFORMS, display_path, file_sha256
@@ -273,6 +275,8 @@ def _data_kind(con: duckdb.DuckDBPyConnection, package: DataPackage) -> str:
 
 def _load_denominators(con: duckdb.DuckDBPyConnection, package: DataPackage,
                        population: pd.DataFrame) -> None:
+    from hemisec.denominators import choose_population
+
     """The population each rate is divided by, chosen by hemisec.denominators (the rule
     the validator's rate checks use too)."""
     spec = package.build_tables["denominators"]
@@ -484,6 +488,8 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     them in place only when they read back whole: exports first, the database last, so a
     kill in between leaves a database whose recorded export checksums no longer match
     (the next build redoes it)."""
+
+    import pandas as pd  # the validation and the build need it; the no-op check does not
 
     from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS

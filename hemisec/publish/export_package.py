@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from frictionless import Package
 
 from hemisec.package import DataPackage
 
@@ -179,5 +178,7 @@ def write_descriptor(con: duckdb.DuckDBPyConnection, package: DataPackage,
     # frictionless's normal form, checked. It consumes what it is given, so a schema two
     # resources share (a CSV and its sheet) would be lost: each resource gets its own copy.
     descriptor["resources"] = [copy.deepcopy(resource) for resource in resources]
+    from frictionless import Package  # imported only when exports are written
+
     written = Package(descriptor).to_descriptor()
     path.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

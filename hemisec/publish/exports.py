@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from xlsxwriter import Workbook
 
 from hemisec.build.ddl import quote_identifier, quote_literal
 from hemisec.package import DataPackage
@@ -165,7 +164,7 @@ def _sheet_text(value: object) -> str:
     return spreadsheet_safe_text(_XLSX_ILLEGAL_TEXT.sub("", str(value)))
 
 
-def _readme_sheet(workbook: Workbook, con: duckdb.DuckDBPyConnection, package: DataPackage,
+def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPackage,
                   schemas: dict[str, dict[str, Any]]) -> None:
     """The first sheet: what the file is, whether the figures are invented, the licence,
     the sources, and every column of the other sheets as its Table Schema describes it."""
@@ -231,6 +230,8 @@ def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: 
     and an autofilter. XlsxWriter streams the rows to the file (constant memory) and is
     several times faster than openpyxl, which the package keeps for reading workbooks.
     Texts are written as text, never as formulas or links."""
+    from xlsxwriter import Workbook  # imported only when the exports are written
+
     workbook = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                     "strings_to_urls": False, "strings_to_numbers": False,
                                     "nan_inf_to_errors": True})

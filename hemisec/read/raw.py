@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hemisec.read.dialect import Dialect
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: More columns than this is no table of the package (the widest has a dozen): a header,
 #: CSV row or sheet range beyond it is refused or cut, so a damaged file cannot exhaust
@@ -35,9 +37,7 @@ class RawTable:
     dialect: Dialect | None = None
     #: Workbooks: one row per formula cell (row, position, formula), whose cached value
     #: is what `cells` holds.
-    formulas: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {"row": pd.Series(dtype="int64"), "position": pd.Series(dtype="int64"),
-         "formula": pd.Series(dtype="object")}))
+    formulas: pd.DataFrame = field(default_factory=lambda: no_formulas())
     #: The template's prefilled cells, by position: a trailing row holding nothing else is
     #: an unused template row, not data.
     prefilled: dict[int, str] = field(default_factory=dict)
@@ -45,9 +45,18 @@ class RawTable:
     table: str | None = None
 
 
+def no_formulas() -> pd.DataFrame:
+    import pandas as pd  # pandas is imported by the commands that read tables, not at start
+
+    return pd.DataFrame({"row": pd.Series(dtype="int64"), "position": pd.Series(dtype="int64"),
+                         "formula": pd.Series(dtype="object")})
+
+
 def frame_from_rows(rows: list[list[object]], first_row: int) -> pd.DataFrame:
     """Rows of cells (ragged allowed: a short row has None where it has no cell) as a
     positional frame indexed by row number."""
+    import pandas as pd
+
     index = pd.RangeIndex(first_row, first_row + len(rows))
     if not rows:
         return pd.DataFrame(index=index, dtype="object")

@@ -15,8 +15,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -145,6 +143,8 @@ def read_sheet(path: Path, sheet: str) -> RawTable:
     text = [[cell_text(value, number_format) for value, number_format, _ in row] for row in rows]
     if not text or not any(text[0]):
         raise UnreadableFile(f"the sheet '{sheet}' has no header on its first row", row=1)
+    import pandas as pd  # workbooks are read by the commands that read tables
+
     formulas = pd.DataFrame(formula_cells, columns=["row", "position", "formula"])
     header = [str(h).strip() for h in text[0]]
     return RawTable(text[0], frame_from_rows(text[1:], first_row=2),
