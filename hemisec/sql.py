@@ -6,8 +6,6 @@ pieces they share, so that a cell is trimmed and parsed by one definition everyw
 
 from __future__ import annotations
 
-import re
-
 #: Every character Python's str.strip() removes (str.isspace), for RE2: the checks quote
 #: a value as the file has it, but read a number as Python would.
 _SPACE = "".join(f"\\x{{{ord(c):04x}}}" for c in map(chr, range(0x3001)) if c.isspace())
@@ -38,11 +36,7 @@ def full_match(expression: str, pattern: str) -> str:
     return f"regexp_full_match({expression}, {quote_literal(pattern)})"
 
 
-def escaped(text: str) -> str:
-    """`text` as a literal inside a regular expression."""
-    return re.escape(text)
-
-
 def as_text(expression: str) -> str:
-    """A number as pandas writes it: integers without a decimal part."""
+    """A value as the messages write it: integers without a decimal part, numbers in
+    their shortest form (as pandas wrote them)."""
     return f"CAST({expression} AS VARCHAR)"

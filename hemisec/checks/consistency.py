@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hemisec.findings import Check, FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
-from hemisec.sql import quote_identifier, quote_literal
+from hemisec.sql import as_text, quote_identifier, quote_literal
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,6 @@ PARTS_RULES = (
 NEEDS_POPULATION = ("homicide", "prison")
 
 
-def _as_text(expression: str) -> str:
-    return f"CAST({expression} AS VARCHAR)"
-
-
 def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) -> None:
     spec = table.spec
     value = spec.value_field
@@ -164,10 +160,10 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
         FROM gaps"""
     described = " || ".join([
         "rtrim(" + " || ".join(
-            f"coalesce({quote_literal(p + ' ')} || {_as_text(c)} || ' + ', '')"
+            f"coalesce({quote_literal(p + ' ')} || {as_text(c)} || ' + ', '')"
             for p, c in zip(rule.parts, parts, strict=True)) + ", ' + ')",
-        "' = '", _as_text("parts_sum"),
-        quote_literal(f", total ({rule.dimension} {rule.total}) is "), _as_text("total")])
+        "' = '", as_text("parts_sum"),
+        quote_literal(f", total ({rule.dimension} {rule.total}) is "), as_text("total")])
     # rtrim removes characters, not a suffix: the joined parts end in "+ " only once,
     # and no part's text ends in "+" or " ", so it removes exactly the last " + ".
     within = (f"coalesce(gap <> 0 AND abs(gap) <= tolerance AND NOT short "
@@ -188,7 +184,7 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
             continue
         findings.add_query(check, spec.name, table.file,
                            f"SELECT {ROW} AS row, {quote_literal(value)} AS field, "
-                           f"{_as_text('total')} AS value, {message} AS message "
+                           f"{as_text('total')} AS value, {message} AS message "
                            f"FROM {name} WHERE {condition}", order=0)
     table.workspace.con.execute(f"DROP TABLE {name}")
 

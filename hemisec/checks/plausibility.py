@@ -9,7 +9,7 @@ from __future__ import annotations
 from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
-from hemisec.sql import quote_identifier, quote_literal
+from hemisec.sql import as_text, quote_identifier, quote_literal
 
 #: Thresholds come from the package's thresholds table (why each has its value is there).
 _LIMITS = thresholds()
@@ -42,10 +42,6 @@ SERIES_GAP = register(
     "obs_status B if the method changed.")
 
 
-def _text(expression: str) -> str:
-    return f"CAST({expression} AS VARCHAR)"
-
-
 def _homicide_rates(homicide: LoadedTable, population: str) -> str:
     """Total intentional homicide victims per country-year with the population and its
     source, the rate per 100,000, and the row of the count in the file. `population` is
@@ -63,9 +59,9 @@ def check_homicide_rate(homicide: LoadedTable, population: str,
                         findings: FindingsTable) -> None:
     findings.add_query(
         HOMICIDE_RATE, "homicide", homicide.file,
-        f"""SELECT {ROW} AS row, 'victims' AS field, {_text('victims')} AS value,
-                   {_text('victims')} || ' victims in a population of '
-                   || {_text('population')} || ' is ' || {_text('round_even(rate, 1)')}
+        f"""SELECT {ROW} AS row, 'victims' AS field, {as_text('victims')} AS value,
+                   {as_text('victims')} || ' victims in a population of '
+                   || {as_text('population')} || ' is ' || {as_text('round_even(rate, 1)')}
                    || ' per 100,000' AS message
             FROM ({_homicide_rates(homicide, population)}) WHERE rate > {MAX_HOMICIDE_RATE!r}
             ORDER BY iso3, year""")
@@ -99,24 +95,24 @@ def check_series(table: LoadedTable, findings: FindingsTable) -> None:
         WHERE year - gap_from > 1 OR ({changed})""")
     pct = "round_even((now - before) / before * 100, 0)"
     described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
-                 f"{_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
-                 f"{_text(f'CAST({pct} AS BIGINT)')} || '%' END")
+                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
+                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' END")
     findings.add_query(
         YEARLY_CHANGE, spec.name, table.file,
-        f"""SELECT {ROW} AS row, {quote_literal(value)} AS field, {_text('now')} AS value,
-                   {_text('now')} || ' in ' || {_text('year')} || ' after '
-                   || {_text('before')} || ' in ' || {_text('before_year')} || ' ('
+        f"""SELECT {ROW} AS row, {quote_literal(value)} AS field, {as_text('now')} AS value,
+                   {as_text('now')} || ' in ' || {as_text('year')} || ' after '
+                   || {as_text('before')} || ' in ' || {as_text('before_year')} || ' ('
                    || {described} || ')' AS message
             FROM {candidates} WHERE changed""")
-    series_text = " || ' / ' || ".join(_text(k) for k in keys)
-    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + _text("gap_from + 1")
-               + " ELSE " + _text("gap_from + 1") + " || '-' || " + _text("year - 1")
+    series_text = " || ' / ' || ".join(as_text(k) for k in keys)
+    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
+               + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
                + " END")
     findings.add_query(
         SERIES_GAP, spec.name, table.file,
-        f"""SELECT {ROW} AS row, 'year' AS field, {_text('year')} AS value,
-                   'no value for ' || {missing} || ' between ' || {_text('gap_from')}
-                   || ' and ' || {_text('year')} || ' in this series (' || {series_text}
+        f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
+                   'no value for ' || {missing} || ' between ' || {as_text('gap_from')}
+                   || ' and ' || {as_text('year')} || ' in this series (' || {series_text}
                    || ')' AS message
             FROM {candidates} WHERE year - gap_from > 1""")
     table.workspace.con.execute(f"DROP TABLE {candidates}")
@@ -126,10 +122,10 @@ def check_occupancy(prison: LoadedTable, findings: FindingsTable) -> None:
     occupancy = "held.value / capacity.value"
     findings.add_query(
         OCCUPANCY, "prison", prison.file,
-        f"""SELECT held.{ROW} AS row, 'value' AS field, {_text('held.value')} AS value,
-                   {_text('held.value')} || ' persons held for ' || {_text('capacity.value')}
+        f"""SELECT held.{ROW} AS row, 'value' AS field, {as_text('held.value')} AS value,
+                   {as_text('held.value')} || ' persons held for ' || {as_text('capacity.value')}
                    || ' places is '
-                   || {_text(f'CAST(round_even({occupancy} * 100, 0) AS BIGINT)')}
+                   || {as_text(f'CAST(round_even({occupancy} * 100, 0) AS BIGINT)')}
                    || '% occupancy' AS message
             FROM {prison.typed_table} held
             JOIN (SELECT DISTINCT ON (iso3, year) iso3, year, value
@@ -152,12 +148,12 @@ def check_published_rate(homicide: LoadedTable, population: str, published: str,
     difference = "(rate - published.value) / published.value * 100"
     findings.add_query(
         PUBLISHED_DIFFERS, "homicide", homicide.file,
-        f"""SELECT rates.{ROW} AS row, 'victims' AS field, {_text('victims')} AS value,
-                   {_text('victims')} || ' victims per ' || {_text('population')}
+        f"""SELECT rates.{ROW} AS row, 'victims' AS field, {as_text('victims')} AS value,
+                   {as_text('victims')} || ' victims per ' || {as_text('population')}
                    || ' population (' || rates.source || ') is a rate of '
-                   || {_text('round_even(rate, 2)')} || '; ' || published.source
-                   || ' publishes ' || {_text('published.value')} || ' ('
-                   || {_text(f'round_even({difference}, 1)')}
+                   || {as_text('round_even(rate, 2)')} || '; ' || published.source
+                   || ' publishes ' || {as_text('published.value')} || ' ('
+                   || {as_text(f'round_even({difference}, 1)')}
                    || {quote_literal(f'%, tolerance {tolerance_pct:g}%)')} AS message
             FROM ({_homicide_rates(homicide, population)}) rates
             JOIN {published} published USING (iso3, year)

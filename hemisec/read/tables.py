@@ -1,9 +1,10 @@
 """Read one table from the user's file into the workspace and type it by its Table Schema.
 
-A table is kept twice, in DuckDB: as text (so a report can quote the offending value
-exactly as the file has it) and typed (for the consistency and plausibility checks and
-for the build, which loads exactly these typed values). Both carry `_row`, the row
-number the user sees in their file or sheet (header = row 1).
+A table is read once into the workspace and seen twice: as text, a view of the cells
+(so a report can quote the offending value exactly as the file has it), and typed, the
+one copy (for the consistency and plausibility checks and for the build, which loads
+exactly these typed values). Both carry `_row`, the row number the user sees in their
+file or sheet (header = row 1).
 
 What the file's layout gets wrong (ragged rows, a header that does not match, years
 laid out as columns, formulas) becomes findings on their row; what a spreadsheet adds
@@ -112,7 +113,8 @@ class LoadedTable:
     spec: TableSpec
     file: str
     workspace: Workspace
-    #: Workspace tables: the cells as written (schema's missing values as NULL) and typed.
+    #: In the workspace: the view of the cells as written (the schema's missing values as
+    #: NULL) and the typed table.
     text_table: str
     typed_table: str
     #: The header's column names, in file order, as the text table has them.
@@ -227,9 +229,6 @@ class _Raw:
     table: str
     width: int
     source: RawTable
-
-    def cell(self, position: int) -> str:
-        return f"c{position}"
 
     def filled(self, position: int) -> str:
         return f"coalesce(c{position} <> '', false)"

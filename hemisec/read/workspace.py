@@ -4,7 +4,7 @@ Each table is read once into it (its cells as written, then typed by its schema)
 checks are SQL over those tables, and the build loads from them, so the values checked
 are the values built. The database is in memory with a memory limit and a spill folder
 of our own, so DuckDB moves what does not fit to disk instead of holding a
-5-million-row table in memory (measured: under 600 MiB peak for 5 million rows).
+5-million-row table in memory (measured: about 600 MiB peak for 5 million rows).
 """
 
 from __future__ import annotations
