@@ -76,6 +76,11 @@ def validate(
     max_per_check: Annotated[int, typer.Option(
         min=0, help="Occurrences listed per check in text output (0 = all). "
                     "Counts always cover every finding.")] = 20,
+    against: Annotated[Path | None, typer.Option(
+        "--against", help="Compare every value with the figures already held: a built "
+                          "database (.duckdb) or a package or folder [default: the "
+                          "package's own data, unless it is the synthetic demo]",
+        show_default=False)] = None,
     max_findings: Annotated[int | None, typer.Option(
         min=0, help="List at most this many findings (text and json), each check keeping "
                     "its first ones in turn; the counts per check still cover every "
@@ -94,7 +99,8 @@ def validate(
 
     options = _read_options(encoding, delimiter, decimal)
     try:
-        report = run_validation(paths, options=options, max_findings=max_findings)
+        report = run_validation(paths, options=options, max_findings=max_findings,
+                                against=against)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     if output_format is OutputFormat.json:

@@ -18,25 +18,41 @@ Severity = Literal["error", "warning"]
 FINDING_COLUMNS = ["severity", "check", "resource", "file", "row", "field", "value", "message"]
 
 
+#: Eurostat's ESS validation levels: what a check compares a figure with.
+LEVELS = {
+    0: "format and structure of the file",
+    1: "within a table",
+    2: "across the tables of the submission",
+    3: "against the same provider's earlier data",
+    4: "against other sources of the same domain",
+    5: "against sources of other domains",
+}
+
+
 @dataclass(frozen=True)
 class Check:
-    """A check's stable identity: its id, its severity and how to fix what it finds."""
+    """A check's stable identity: its id, its severity, its ESS validation level and how
+    to fix what it finds."""
 
     id: str
     severity: Severity
-    kind: Literal["file", "structure", "consistency", "mapping", "plausibility"]
+    kind: Literal["file", "structure", "consistency", "mapping", "plausibility", "revision"]
     title: str
     fix: str
+    level: int
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def register(id: str, severity: Severity, kind: str, title: str, fix: str) -> Check:
+def register(id: str, severity: Severity, kind: str, title: str, fix: str, *,
+             level: int) -> Check:
     """Declare a check once; its id is stable and appears in every report."""
     if id in CHECKS:
         raise ValueError(f"check {id!r} is registered twice")
-    check = Check(id, severity, kind, title, fix)  # type: ignore[arg-type]
+    if level not in LEVELS:
+        raise ValueError(f"check {id!r}: level {level} is not an ESS validation level")
+    check = Check(id, severity, kind, title, fix, level)  # type: ignore[arg-type]
     CHECKS[id] = check
     return check
 

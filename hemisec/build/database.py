@@ -499,7 +499,9 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     # The workspace validation reads every table into is where the build loads from.
     workspace = Workspace()
     with _step(console, 1, "validate") as step:
-        report = validate_sources(sources, package, options, submission.notices, workspace)
+        # The build validates what it builds from; revisions are a submission's question.
+        report = validate_sources(sources, package, options, submission.notices, workspace,
+                                  compare=False)
         step.detail = (f"{len(sources)} tables, {report.errors:,} errors, "
                        f"{report.warnings:,} warnings")
     if not _tolerated(report, accept_inconsistent):

@@ -41,49 +41,49 @@ class PartsRule:
 SEX_EXCEEDS = register(
     "sex-parts-exceed-total", "error", "consistency",
     "Male, female and unknown add up to more than the total",
-    "Correct the total (sex _T) or the figures by sex so that the parts do not exceed it.")
+    "Correct the total (sex _T) or the figures by sex so that the parts do not exceed it.", level=1)
 SEX_DIFFERS = register(
     "sex-parts-differ-from-total", "error", "consistency",
     "Male, female and unknown are all given but do not add up to the total",
-    "When male, female and unknown are all given, make them add up to the total (sex _T).")
+    "When male, female and unknown are all given, make them add up to the total (sex _T).", level=1)
 MECHANISM_EXCEEDS = register(
     "mechanism-parts-exceed-total", "error", "consistency",
     "Victims by mechanism (firearm included) add up to more than all victims",
     "Firearm, other-weapon, without-weapon and unknown victims cannot exceed the victims of "
-    "all mechanisms (_T): correct either.")
+    "all mechanisms (_T): correct either.", level=1)
 MECHANISM_DIFFERS = register(
     "mechanism-parts-differ-from-total", "error", "consistency",
     "Every mechanism is given but they do not add up to all victims",
     "When all four mechanisms are given, make them add up to the victims of all mechanisms "
-    "(_T), putting victims of unrecorded mechanism under _U.")
+    "(_T), putting victims of unrecorded mechanism under _U.", level=1)
 MARKING_EXCEEDS = register(
     "marking-parts-exceed-total", "error", "consistency",
     "Firearms by marking status add up to more than all firearms",
-    "Correct the total (marking_status _T) or the counts by marking status.")
+    "Correct the total (marking_status _T) or the counts by marking status.", level=1)
 MARKING_DIFFERS = register(
     "marking-parts-differ-from-total", "error", "consistency",
     "Every marking status is given but they do not add up to the total",
-    "When all four marking statuses are given, make them add up to the total (_T).")
+    "When all four marking statuses are given, make them add up to the total (_T).", level=1)
 PRISON_STATUS_EXCEEDS = register(
     "prison-status-exceeds-held", "error", "consistency",
     "Unsentenced plus sentenced persons are more than all persons held",
     "Persons held unsentenced and sentenced cannot exceed persons held: check the reference "
-    "dates and definitions of the three figures.")
+    "dates and definitions of the three figures.", level=1)
 WITHIN_ROUNDING = register(
     "parts-within-rounding", "warning", "consistency",
     "The parts miss the total by no more than the source's rounding",
     "Nothing to correct if the source rounds its figures (population in thousands, counts "
-    "derived from rates); otherwise make the parts add up to the total.")
+    "derived from rates); otherwise make the parts add up to the total.", level=1)
 SHORT_OF_TOTAL = register(
     "parts-short-of-total", "warning", "consistency",
     "The parts add up to less than the total and no unknown category is given",
     "Give the rest under the unknown category (_U), so that the parts add up to the total; "
-    "the indicators by this breakdown leave the gap out and say so in their note.")
+    "the indicators by this breakdown leave the gap out and say so in their note.", level=1)
 POPULATION_MISSING = register(
     "population-missing", "error", "consistency",
     "A country-year has observations but no population",
     "Add the country-year's total population (sex _T) to the population table, "
-    "or submit the population table with your data.")
+    "or submit the population table with your data.", level=2)
 
 PARTS_RULES = (
     PartsRule("population", "sex", "_T", ("M", "F", "_U"), SEX_EXCEEDS, SEX_DIFFERS, "_U",

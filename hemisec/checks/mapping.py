@@ -25,12 +25,12 @@ UNMAPPED = register(
     "national-code-unmapped", "error", "mapping",
     "A national offence category has no ICCS mapping for its country",
     "Add the national category to iccs_correspondence (iso3, national_code, its label, the "
-    "ICCS code, the match), or correct the code in national_offences.")
+    "ICCS code, the match), or correct the code in national_offences.", level=2)
 NOT_FULL = register(
     "mapping-not-full", "warning", "mapping",
     "A national category is broader or narrower than the ICCS category it maps to",
     "Nothing to fix if the mapping is right: ICCS-coded counts it feeds are flagged as "
-    "partially comparable. If a closer ICCS code exists, map to it.")
+    "partially comparable. If a closer ICCS code exists, map to it.", level=1)
 
 
 def _mapping_key(package: DataPackage) -> tuple[list[str], list[str]]:

@@ -21,25 +21,25 @@ MAX_OCCUPANCY = _LIMITS["max_occupancy_pct"] / 100
 HOMICIDE_RATE = register(
     "homicide-rate-implausible", "warning", "plausibility",
     f"Intentional homicide rate above {MAX_HOMICIDE_RATE:g} per 100,000",
-    "Check the victim count (unit, double counting) and the country-year's population.")
+    "Check the victim count (unit, double counting) and the country-year's population.", level=2)
 YEARLY_CHANGE = register(
     "year-on-year-change", "warning", "plausibility",
     f"A count changes by more than {MAX_YEARLY_CHANGE:.0%} from one year to the next",
     f"Confirm the change (counts of at least {MIN_COUNT_FOR_CHANGE}); if definitions or "
-    "coverage changed, set obs_status B and explain in the note.")
+    "coverage changed, set obs_status B and explain in the note.", level=1)
 OCCUPANCY = register(
     "occupancy-implausible", "warning", "plausibility",
     f"Persons held are more than {MAX_OCCUPANCY:.0%} of official capacity",
-    "Check persons held and official capacity (same reference date, same facilities).")
+    "Check persons held and official capacity (same reference date, same facilities).", level=1)
 PUBLISHED_DIFFERS = register(
     "published-rate-differs", "warning", "plausibility",
     "The homicide rate from the counts and population differs from a published rate",
     "Check the victim count and the population; if both are right, say in the note why the "
-    "rate differs from the published one (population source, definition, revision).")
+    "rate differs from the published one (population source, definition, revision).", level=4)
 SERIES_GAP = register(
     "series-gap", "warning", "plausibility", "A series stops and restarts",
     "Fill in the missing years if the figures exist; otherwise mark the restart with "
-    "obs_status B if the method changed.")
+    "obs_status B if the method changed.", level=1)
 
 
 def _homicide_rates(homicide: LoadedTable, population: str) -> str:

@@ -21,26 +21,28 @@ from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, t
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
     "Write a whole number with digits only: no decimals, spaces inside, "
-    "thousands separators or text.")
+    "thousands separators or text.", level=0)
 MISSING_VALUE = register(
     "missing-value", "error", "structure", "A required cell is empty",
-    "Fill in the cell; if the figure is not available, leave the whole row out.")
+    "Fill in the cell; if the figure is not available, leave the whole row out.", level=0)
 OUT_OF_RANGE = register(
     "out-of-range", "error", "structure", "A value is outside the range the schema allows",
-    "Correct the value: counts cannot be negative and years must be within the package's range.")
+    "Correct the value: counts cannot be negative and years must be within the package's range.",
+    level=1)
 PATTERN_MISMATCH = register(
     "pattern-mismatch", "error", "structure", "A code does not have the expected form",
     "Write the code in the form the column asks for, e.g. ISO3 'MEX' or ICCS '0101' "
-    "(keep leading zeros: format the column as text in a spreadsheet).")
+    "(keep leading zeros: format the column as text in a spreadsheet).", level=1)
 NOT_IN_CODE_LIST = register(
     "code-not-in-list", "error", "structure", "A code is not in the column's code list",
-    "Use one of the codes listed in the package's reference tables (README, 'Code lists').")
+    "Use one of the codes listed in the package's reference tables (README, 'Code lists').",
+    level=1)
 DUPLICATE_KEY = register(
     "duplicate-key", "error", "structure", "Two rows have the same primary key",
-    "Keep one row per key: merge or delete the repeated row, or correct its key columns.")
+    "Keep one row per key: merge or delete the repeated row, or correct its key columns.", level=1)
 DUPLICATE_VALUE = register(
     "duplicate-value", "error", "structure", "A value that must be unique appears twice",
-    "Make the value unique or delete the repeated row.")
+    "Make the value unique or delete the repeated row.", level=1)
 
 _TYPE_NAMES = {"integer": "a whole number", "number": "a number"}
 #: Thousands separators spreadsheets write: point, comma, apostrophe, spaces (incl.

@@ -20,6 +20,7 @@ from hemisec.checks import indicators  # noqa: F401  (the build's checks, for re
 from hemisec.checks.consistency import check_consistency
 from hemisec.checks.mapping import check_mapping
 from hemisec.checks.plausibility import check_plausibility
+from hemisec.checks.revisions import check_revisions
 from hemisec.checks.structural import MISSING_VALUE, check_structure, set_aside
 from hemisec.denominators import choose_population
 from hemisec.findings import CHECKS, FINDING_COLUMNS, FindingsTable
@@ -113,6 +114,7 @@ class Report:
     def summary(self) -> pd.DataFrame:
         """Occurrences per check, errors first; counts never depend on a display cap."""
         counts = self.counts.copy()
+        counts["level"] = counts["check"].map({c.id: c.level for c in CHECKS.values()})
         counts["fix"] = counts["check"].map({c.id: c.fix for c in CHECKS.values()})
         order = counts["severity"].map({"error": 0, "warning": 1})
         return (counts.assign(_order=order)
@@ -132,6 +134,7 @@ class Report:
     def trailer(self) -> dict[str, object]:
         summary = self.summary()
         summary["count"] = summary["count"].astype(int)
+        summary["level"] = summary["level"].astype(int)
         extra: dict[str, object] = {}
         if self.max_findings is not None:
             extra = {"findings_listed": self.listed,
@@ -205,19 +208,68 @@ def _finish(findings: FindingsTable, ws: Workspace) -> tuple[str, pd.DataFrame]:
 
 
 def validate(paths: list[Path], package: DataPackage | None = None,
-             options: ReadOptions | None = None, max_findings: int | None = None) -> Report:
+             options: ReadOptions | None = None, max_findings: int | None = None,
+             against: Path | None = None) -> Report:
     """Validate the tables found in `paths` (CSV files, workbooks, folders, a
-    datapackage.json)."""
+    datapackage.json), and compare them with the figures held in `against` (a built
+    database or a package; by default the package's own data, unless it is the demo)."""
     package = package or DataPackage.load()
     submission = resolve_submission(paths, package)
     return validate_sources(submission.sources, package, options, submission.notices,
-                            max_findings=max_findings)
+                            max_findings=max_findings, against=against)
+
+
+#: The tables a submission's revisions are checked in: those with a value by year.
+def _revisable(package: DataPackage) -> list[str]:
+    return [n for n in package.observation_tables
+            if package.tables[n].value_field and "year" in package.tables[n].primary_key]
+
+
+def held_tables(against: Path | None, package: DataPackage, names: list[str], ws: Workspace,
+                options: ReadOptions | None) -> tuple[dict[str, str], str | None]:
+    """The figures already held for the tables `names`, as workspace tables, and where
+    they come from: a built database (its tables as built), or a package or folder (read
+    as a submission is). None when there is nothing to compare with."""
+    from hemisec.errors import UsageError
+
+    names = [n for n in names if n in _revisable(package)]
+    if against is None:
+        if package.synthetic:
+            return {}, None
+        against = package.descriptor_path
+    if not against.exists():
+        raise UsageError(f"--against {against}: no such database, package or folder")
+    held: dict[str, str] = {}
+    if against.suffix == ".duckdb":
+        ws.con.execute(f"ATTACH {quote_literal(str(against))} AS held (READ_ONLY)")
+        try:
+            present = {r[0] for r in ws.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'held'"
+            ).fetchall()}
+            for name in [n for n in names if n in present]:
+                table = ws.name(f"held_{name}")
+                columns = ", ".join(quote_identifier(f) for f in package.tables[name].field_names)
+                ws.con.execute(f"CREATE TABLE {table} AS SELECT {columns} FROM held.main."
+                               f"{quote_identifier(name)}")
+                held[name] = table
+        except Exception as exc:  # a database of another shape: say so, do not fail
+            raise UsageError(f"--against {against}: not a hemisec database ({exc})") from None
+        finally:
+            ws.con.execute("DETACH held")
+        return held, f"the database {against.name}"
+    sources = resolve_submission([against], package).sources
+    for name in [n for n in names if n in sources]:
+        held[name] = load_table(sources[name], package.tables[name], options, ws).typed_table
+    origin = ("the package's own data" if against.resolve() == package.descriptor_path
+              else f"the package {against}")
+    return held, origin
 
 
 def validate_sources(sources: dict[str, TableSource], package: DataPackage,
                      options: ReadOptions | None = None,
                      notices: list[str] | None = None, workspace: Workspace | None = None,
-                     max_findings: int | None = None) -> Report:
+                     max_findings: int | None = None, against: Path | None = None,
+                     compare: bool = True) -> Report:
     """Validate the given file or sheet of each table, in `workspace` (a new one when
     not given; the build passes its own to load from it)."""
     ws = workspace or Workspace()
@@ -273,6 +325,14 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
             f"WHERE indicator = 'homicide_rate' ORDER BY {ROW} LIMIT 1").fetchall()
         tolerance = tolerance[0][0] if tolerance else None
     check_plausibility(loaded, chosen, findings, published, tolerance)
+    if compare:
+        held, origin = held_tables(against, package, list(loaded), ws, options)
+        for name, table in held.items():
+            check_revisions(loaded[name], table, origin, findings)
+        if origin is None and any(n in loaded for n in _revisable(package)):
+            notices.append("Revisions were not checked: the package's own data is the "
+                           "synthetic demo; give --against DATABASE_OR_PACKAGE to compare "
+                           "the submission with the figures already published.")
     table, counts = _finish(findings, ws)
     tables = [{"resource": n, "file": t.file, "rows": t.rows, "format": t.describe_format(),
                "dialect": t.dialect.to_dict() if t.dialect else None}

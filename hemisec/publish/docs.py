@@ -21,9 +21,10 @@ from hemisec.checks import (  # noqa: F401  (every check registers itself on imp
     indicators,
     mapping,
     plausibility,
+    revisions,
     structural,
 )
-from hemisec.findings import CHECKS
+from hemisec.findings import CHECKS, LEVELS
 from hemisec.package import DataPackage, TableSpec
 from hemisec.paths import REPO_ROOT
 from hemisec.read import tables  # noqa: F401
@@ -139,11 +140,14 @@ def codelists_markdown(package: DataPackage) -> str:
 
 
 def checks_markdown() -> str:
-    out = ["| check | severity | kind | what it finds | what to do |", "|---|---|---|---|---|"]
-    kinds = ["file", "structure", "consistency", "mapping", "plausibility"]
-    for check in sorted(CHECKS.values(), key=lambda c: (kinds.index(c.kind), c.id)):
-        out.append(f"| `{check.id}` | {check.severity} | {check.kind} | {_cell(check.title)} | "
-                   f"{_cell(check.fix)} |")
+    out = ["| level | check | severity | kind | what it finds | what to do |",
+           "|---|---|---|---|---|---|"]
+    kinds = ["file", "structure", "consistency", "mapping", "plausibility", "revision"]
+    for check in sorted(CHECKS.values(), key=lambda c: (c.level, kinds.index(c.kind), c.id)):
+        out.append(f"| {check.level} | `{check.id}` | {check.severity} | {check.kind} | "
+                   f"{_cell(check.title)} | {_cell(check.fix)} |")
+    out += ["", "ESS validation levels: " + "; ".join(
+        f"{level} {meaning}" for level, meaning in LEVELS.items()) + "."]
     return "\n".join(out) + "\n"
 
 

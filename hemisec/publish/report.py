@@ -11,6 +11,7 @@ from rich.text import Text
 
 from hemisec.checks.validate import Report
 from hemisec.errors import printable
+from hemisec.findings import LEVELS
 
 
 def render_json(report: Report) -> str:
@@ -61,15 +62,23 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     if report.total == 0:
         return
 
-    summary = Table(title="Summary by check", title_justify="left", expand=True,
-                    show_lines=False, pad_edge=False)
+    summary = Table(title="Summary by check, by ESS validation level", title_justify="left",
+                    expand=True, show_lines=False, pad_edge=False)
+    summary.add_column("level", justify="right", no_wrap=True)
     summary.add_column("check", no_wrap=True)
     summary.add_column("severity", no_wrap=True)
     summary.add_column("count", justify="right", no_wrap=True)
     summary.add_column("what to do", ratio=1)
-    for rec in report.summary().to_dict(orient="records"):
-        summary.add_row(rec["check"], rec["severity"], f"{rec['count']:,}", rec["fix"])
+    records = report.summary().to_dict(orient="records")
+    levels = sorted({rec["level"] for rec in records})
+    for level in levels:
+        for rec in (r for r in records if r["level"] == level):
+            summary.add_row(str(level), rec["check"], rec["severity"], f"{rec['count']:,}",
+                            rec["fix"])
+        summary.add_section()
     console.print(summary)
+    console.print(Text("Levels: " + "; ".join(f"{level} {LEVELS[level]}" for level in levels)
+                       + ".", style="dim"))
 
     console.print(Text("\nOccurrences (file:row column 'value': what is wrong)", style="bold"))
     # Only the findings listed are fetched from the workspace: max_per_check of each check.

@@ -33,38 +33,40 @@ from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, t
 FILE_UNREADABLE = register(
     "file-unreadable", "error", "file", "The file could not be read as a table",
     "Save the table from Excel as 'CSV UTF-8' or as an .xlsx workbook with one header row, "
-    "then validate again; give --encoding or --delimiter if hemisec guessed them wrong.")
+    "then validate again; give --encoding or --delimiter if hemisec guessed them wrong.", level=0)
 MISSING_COLUMN = register(
     "missing-column", "error", "file", "A column of the schema is not in the header",
-    "Add the column to the header (exact name, lower case); leave its cells empty if optional.")
+    "Add the column to the header (exact name, lower case); leave its cells empty if optional.",
+    level=0)
 EXTRA_COLUMN = register(
     "extra-column", "error", "file", "The header has a column the schema does not know",
-    "Remove the column or rename it to one of the schema's columns; put remarks in 'note'.")
+    "Remove the column or rename it to one of the schema's columns; put remarks in 'note'.",
+    level=0)
 DUPLICATE_COLUMN = register(
     "duplicate-column", "error", "file", "A column name appears twice in the header",
-    "Keep one column of each name.")
+    "Keep one column of each name.", level=0)
 BLANK_ROW = register(
     "blank-row", "error", "file", "A row has no value in any cell",
-    "Delete the empty row.")
+    "Delete the empty row.", level=0)
 MISSING_CELL = register(
     "missing-cell", "error", "file", "A row has fewer cells than the header",
     "Check the row for a missing delimiter or a line cut in two, so that every value is "
-    "under its column.")
+    "under its column.", level=0)
 EXTRA_CELL = register(
     "extra-cell", "error", "file", "A row has a value beyond the header's last column",
     "Give the value a column in the header, or delete it; an unquoted delimiter inside a "
-    "value (e.g. a comma in 'source') also splits it: put such values in quotes.")
+    "value (e.g. a comma in 'source') also splits it: put such values in quotes.", level=0)
 WIDE_LAYOUT = register(
     "wide-layout", "error", "file", "The table has one column per year",
     "Lay the table out long: one row per year with a 'year' column and the value in the "
-    "value column (in Excel: Data > From Table > Unpivot Columns), then validate again.")
+    "value column (in Excel: Data > From Table > Unpivot Columns), then validate again.", level=0)
 FORMULA_CELL = register(
     "formula-cell", "warning", "file", "A cell holds a formula",
     "The value Excel last saved for the formula was checked; paste values (Paste Special > "
-    "Values) before sending, so what is sent cannot change.")
+    "Values) before sending, so what is sent cannot change.", level=0)
 TABLE_EMPTY = register(
     "table-empty", "warning", "file", "The table has a header but no rows",
-    "Fill in the rows, or leave the file out of the submission.")
+    "Fill in the rows, or leave the file out of the submission.", level=0)
 
 INTEGER_PATTERN = r"[+-]?[0-9]+(?:_[0-9]+)*"
 MAX_INTEGER_DIGITS = 18
