@@ -28,6 +28,13 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+    xlsx = "xlsx"
+
+
 def _fail(message: str) -> typer.Exit:
     from rich.markup import escape
 
@@ -71,8 +78,17 @@ def validate(
         help="A table's file named after the table (homicide.csv, homicide.xlsx), a workbook "
              "with a sheet per table, a folder of them (a national submission) or a "
              "datapackage.json.", show_default=False)],
-    output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+    output_format: Annotated[ReportFormat, typer.Option(
+        "--format", "-f", help="text for people, json for machines, html (one self-contained "
+                               "page) or xlsx (a sheet to sort and annotate) to send; html "
+                               "and xlsx need --out.")] = ReportFormat.text,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="File to write the report to (html, xlsx; json and text go to the "
+                      "screen without it).", show_default=False)] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Language of the report's texts (what to do, headings): en, es, fr "
+                       "or pt [default: from the environment's locale, else en]",
+        show_default=False)] = None,
     max_per_check: Annotated[int, typer.Option(
         min=0, help="Occurrences listed per check in text output (0 = all). "
                     "Counts always cover every finding.")] = 20,
@@ -96,17 +112,37 @@ def validate(
     from hemisec.checks.validate import validate as run_validation
     from hemisec.errors import UsageError
     from hemisec.publish.report import render_text, write_json
+    from hemisec.translate import LANGUAGES, default_language
 
+    language = lang or default_language()
+    if language not in LANGUAGES:
+        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
+    if output_format in (ReportFormat.html, ReportFormat.xlsx) and out is None:
+        raise _fail(f"--format {output_format.value} writes a file: give --out "
+                    f"report.{output_format.value}")
     options = _read_options(encoding, delimiter, decimal)
     try:
         report = run_validation(paths, options=options, max_findings=max_findings,
                                 against=against)
     except UsageError as exc:
         raise _fail(str(exc)) from None
-    if output_format is OutputFormat.json:
-        write_json(report, sys.stdout)
+    if output_format in (ReportFormat.html, ReportFormat.xlsx):
+        from hemisec.publish import validation_report
+
+        write = (validation_report.write_html if output_format is ReportFormat.html
+                 else validation_report.write_xlsx)
+        write(report, out, language)
+        Console(stderr=True, highlight=False).print(
+            f"{out}: {report.errors:,} error(s), {report.warnings:,} warning(s)")
+    elif output_format is ReportFormat.json:
+        if out is not None:
+            with out.open("w", encoding="utf-8") as handle:
+                write_json(report, handle)
+        else:
+            write_json(report, sys.stdout)
     else:
-        render_text(report, Console(highlight=False), max_per_check=max_per_check)
+        render_text(report, Console(highlight=False), max_per_check=max_per_check,
+                    language=language)
     raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
 

@@ -99,3 +99,30 @@ def test_every_check_says_its_ess_level() -> None:
     assert CHECKS["type-error"].level == 0 and CHECKS["duplicate-key"].level == 1
     assert CHECKS["population-missing"].level == 2
     assert CHECKS["published-rate-differs"].level == 4
+
+
+def _next_year(folder: Path, year: str, factor: float) -> Path:
+    """Colombia's 2023 demo rows sent again as `year`, the total multiplied by `factor`."""
+    frame = pd.read_csv(REPO_ROOT / "data" / "homicide.csv", dtype=str, keep_default_na=False)
+    frame = frame[(frame["iso3"] == "COL") & (frame["year"] == "2023")].copy()
+    frame["year"] = year
+    total = (frame["sex"] == "_T") & (frame["iccs_code"] == "0101") & (frame["mechanism"] == "_T")
+    frame.loc[total, "victims"] = (frame.loc[total, "victims"].astype(int) * factor).round(
+        ).astype(int).astype(str)
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / "homicide.csv", index=False)
+    return folder
+
+
+def test_a_new_year_is_checked_against_the_year_held(tmp_path: Path) -> None:
+    """A 2024 submission's change from 2023 as published, and a 2026 submission's gap
+    after it, are found although 2023 is not in the submission."""
+    report = validate([_next_year(tmp_path / "a", "2024", 3)], against=DEFAULT_DESCRIPTOR)
+    changes = report.findings[report.findings["check"] == "year-on-year-change"]
+    assert len(changes) == 1
+    assert changes["message"].iloc[0].endswith("in 2023 held in the package's own data "
+                                               "(+200%)")
+    report = validate([_next_year(tmp_path / "b", "2026", 1)], against=DEFAULT_DESCRIPTOR)
+    gaps = report.findings[report.findings["check"] == "series-gap"]
+    assert len(gaps) > 0 and gaps["message"].str.startswith(
+        "no value for 2024-2025 between 2023 held in the package's own data and 2026").all()

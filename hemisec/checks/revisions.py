@@ -10,7 +10,8 @@ submission is compared with the held table of the same name, key by key:
 - a held figure of a series the submission gives, in a year within the years the
   submission gives for it, that the submission lacks (`figure-dropped`);
 - a series the submission gives from a later first year than the held one, while it
-  revisits held years (`series-starts-later`).
+  revisits held years (`series-starts-later`);
+- and the year-on-year and gap checks across the two: a submitted year after a held one.
 """
 
 from __future__ import annotations
@@ -106,3 +107,72 @@ def check_revisions(table: LoadedTable, held: str, held_origin: str,
                        min(year) AS held_first, max(year) AS held_last
                 FROM {held} WHERE {amount} IS NOT NULL GROUP BY ALL) h ON {same_series}
             WHERE s.first > h.held_first AND s.first <= h.held_last""")
+
+
+def check_series_with_held(table: LoadedTable, held: str, held_origin: str,
+                           findings: FindingsTable) -> None:
+    """The year-on-year and series-gap checks across the submission and the held series
+    together: a submitted figure whose previous year is held (not resubmitted) is
+    compared with it, so a 2023 submission is checked against 2022 as already published.
+    Pairs within the submission are the plausibility checks' own."""
+    from hemisec.checks.plausibility import (
+        MAX_YEARLY_CHANGE,
+        MIN_COUNT_FOR_CHANGE,
+        SERIES_GAP,
+        YEARLY_CHANGE,
+    )
+
+    spec = table.spec
+    value = spec.value_field
+    if value is None or "year" not in spec.primary_key:
+        return
+    key = list(spec.primary_key)
+    series = ", ".join(quote_identifier(k) for k in key if k != "year")
+    columns = ", ".join(quote_identifier(k) for k in key)
+    amount = quote_identifier(value)
+    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in key)
+    resubmitted = " AND ".join(f"s.{quote_identifier(k)} = h.{quote_identifier(k)}" for k in key)
+    candidates = table.workspace.name("held_series")
+    table.workspace.con.execute(f"""
+        CREATE TEMP TABLE {candidates} AS SELECT * FROM (
+            SELECT *, lag(year) OVER series AS gap_from, lag(held) OVER series AS gap_held,
+                   lag(now IGNORE NULLS) OVER series AS before,
+                   lag(CASE WHEN now IS NOT NULL THEN year END IGNORE NULLS) OVER series
+                       AS before_year,
+                   lag(CASE WHEN now IS NOT NULL THEN held END IGNORE NULLS) OVER series
+                       AS before_held,
+                   {" || ' / ' || ".join(as_text(quote_identifier(k)) for k in key
+                                         if k != "year")} AS series_text
+            FROM (SELECT {ROW}, {columns}, {amount} AS now, false AS held
+                  FROM {table.typed_table} WHERE {complete}
+                  UNION ALL
+                  SELECT NULL, {columns}, {amount}, true FROM {held} h WHERE {complete}
+                  AND NOT EXISTS (SELECT 1 FROM {table.typed_table} s WHERE {resubmitted}))
+            WINDOW series AS (PARTITION BY {series} ORDER BY year))
+        WHERE NOT held AND (gap_held OR before_held)""")
+    where = quote_literal(f" held in {held_origin}")
+    pct = "round_even((now - before) / before * 100, 0)"
+    described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
+                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
+                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' END")
+    findings.add_query(
+        YEARLY_CHANGE, spec.name, table.file,
+        f"""SELECT {ROW} AS row, {quote_literal(value)} AS field, {as_text('now')} AS value,
+                   {as_text('now')} || ' in ' || {as_text('year')} || ' after '
+                   || {as_text('before')} || ' in ' || {as_text('before_year')} || {where}
+                   || ' (' || {described} || ')' AS message
+            FROM {candidates}
+            WHERE before_held AND now IS NOT NULL AND year - before_year = 1
+              AND greatest(now, before) >= {MIN_COUNT_FOR_CHANGE}
+              AND (before = 0 OR abs(now - before) / before > {MAX_YEARLY_CHANGE!r})""")
+    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
+               + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
+               + " END")
+    findings.add_query(
+        SERIES_GAP, spec.name, table.file,
+        f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
+                   'no value for ' || {missing} || ' between ' || {as_text('gap_from')}
+                   || {where} || ' and ' || {as_text('year')} || ' in this series ('
+                   || series_text || ')' AS message
+            FROM {candidates} WHERE gap_held AND year - gap_from > 1""")
+    table.workspace.con.execute(f"DROP TABLE {candidates}")

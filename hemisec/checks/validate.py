@@ -20,7 +20,7 @@ from hemisec.checks import indicators  # noqa: F401  (the build's checks, for re
 from hemisec.checks.consistency import check_consistency
 from hemisec.checks.mapping import check_mapping
 from hemisec.checks.plausibility import check_plausibility
-from hemisec.checks.revisions import check_revisions
+from hemisec.checks.revisions import check_revisions, check_series_with_held
 from hemisec.checks.structural import MISSING_VALUE, check_structure, set_aside
 from hemisec.denominators import choose_population
 from hemisec.findings import CHECKS, FINDING_COLUMNS, FindingsTable
@@ -329,6 +329,7 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
         held, origin = held_tables(against, package, list(loaded), ws, options)
         for name, table in held.items():
             check_revisions(loaded[name], table, origin, findings)
+            check_series_with_held(loaded[name], table, origin, findings)
         if origin is None and any(n in loaded for n in _revisable(package)):
             notices.append("Revisions were not checked: the package's own data is the "
                            "synthetic demo; give --against DATABASE_OR_PACKAGE to compare "

@@ -38,12 +38,17 @@ def write_json(report: Report, out: TextIO) -> None:
     out.write("\n}\n")
 
 
-def render_text(report: Report, console: Console, max_per_check: int = 20) -> None:
+def render_text(report: Report, console: Console, max_per_check: int = 20,
+                language: str = "en") -> None:
     """A summary by check, then the occurrences, readable on an 80-column terminal.
 
     `max_per_check` caps the occurrences listed per check (0 = all); the counts in the
-    summary always cover every finding.
+    summary always cover every finding. What to do is said in `language` where the
+    catalogue has it (the findings' messages are English for now).
     """
+    from hemisec.translate import translator
+
+    _ = translator(language)
     rows = sum(int(t["rows"]) for t in report.tables)
     console.print(Text(f"hemisec validate: {len(report.tables)} table(s), {rows:,} rows",
                        style="bold"))
@@ -74,7 +79,7 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     for level in levels:
         for rec in (r for r in records if r["level"] == level):
             summary.add_row(str(level), rec["check"], rec["severity"], f"{rec['count']:,}",
-                            rec["fix"])
+                            _(rec["fix"]))
         summary.add_section()
     console.print(summary)
     console.print(Text("Levels: " + "; ".join(f"{level} {LEVELS[level]}" for level in levels)
