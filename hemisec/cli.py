@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
 from hemisec import __version__
 from hemisec.paths import DEFAULT_DESCRIPTOR, DEFAULT_OUT, TRANSFORMS
+from hemisec.translate import default_language, translator
+
+#: The help texts, in the environment's language (as gettext programs do: the help is
+#: shown before any option is read).
+_ = translator(default_language())
+F = TypeVar("F", bound=Callable[..., object])
+
+def command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+    """Register a command whose help (its docstring) is shown in the user's language."""
+    def register(function: F) -> F:
+        text = inspect.cleandoc(function.__doc__ or "")
+        return group.command(name, help=_(text))(function)
+    return register
+
 
 app = typer.Typer(
-    help="hemisec: public-security indicators for the 35 OAS member states.",
+    help=_("hemisec: public-security indicators for the 35 OAS member states."),
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 #: Exit statuses of `hemisec validate`.
@@ -48,14 +64,14 @@ def _fail(message: str) -> typer.Exit:
 # How delimited files were written, when detection gets it wrong; shared by every command
 # that reads a submission.
 EncodingOption = Annotated[str | None, typer.Option(
-    "--encoding", help="Encoding of CSV files, e.g. utf-8, cp1252 (Windows-1252), latin-1, "
-                       "utf-16 [default: detected]", show_default=False)]
+    "--encoding", help=_("Encoding of CSV files, e.g. utf-8, cp1252 (Windows-1252), latin-1, "
+                       "utf-16 [default: detected]"), show_default=False)]
 DelimiterOption = Annotated[str | None, typer.Option(
-    "--delimiter", help="Delimiter of CSV files: ',', ';', 'tab' or '|' [default: detected "
-                        "from the header]", show_default=False)]
+    "--delimiter", help=_("Delimiter of CSV files: ',', ';', 'tab' or '|' [default: detected "
+                        "from the header]"), show_default=False)]
 DecimalOption = Annotated[str | None, typer.Option(
-    "--decimal", help="Decimal mark of number cells: '.' or ',' [default: ',' in "
-                      "';'-separated files, else '.']", show_default=False)]
+    "--decimal", help=_("Decimal mark of number cells: '.' or ',' [default: ',' in "
+                      "';'-separated files, else '.']"), show_default=False)]
 
 
 def _read_options(encoding: str | None, delimiter: str | None, decimal: str | None) -> object:
@@ -72,35 +88,35 @@ def _read_options(encoding: str | None, delimiter: str | None, decimal: str | No
         raise _fail(str(exc)) from None
 
 
-@app.command()
+@command(app)
 def validate(
     paths: Annotated[list[Path], typer.Argument(
-        help="A table's file named after the table (homicide.csv, homicide.xlsx), a workbook "
+        help=_("A table's file named after the table (homicide.csv, homicide.xlsx), a workbook "
              "with a sheet per table, a folder of them (a national submission) or a "
-             "datapackage.json.", show_default=False)],
+             "datapackage.json."), show_default=False)],
     output_format: Annotated[ReportFormat, typer.Option(
-        "--format", "-f", help="text for people, json for machines, html (one self-contained "
+        "--format", "-f", help=_("text for people, json for machines, html (one self-contained "
                                "page) or xlsx (a sheet to sort and annotate) to send; html "
-                               "and xlsx need --out.")] = ReportFormat.text,
+                               "and xlsx need --out."))] = ReportFormat.text,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="File to write the report to (html, xlsx; json and text go to the "
-                      "screen without it).", show_default=False)] = None,
+        "--out", help=_("File to write the report to (html, xlsx; json and text go to the "
+                      "screen without it)."), show_default=False)] = None,
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Language of the report's texts (what to do, headings): en, es, fr "
-                       "or pt [default: from the environment's locale, else en]",
+        "--lang", help=_("Language of the report's texts (what to do, headings): en, es, fr "
+                       "or pt [default: from the environment's locale, else en]"),
         show_default=False)] = None,
     max_per_check: Annotated[int, typer.Option(
-        min=0, help="Occurrences listed per check in text output (0 = all). "
-                    "Counts always cover every finding.")] = 20,
+        min=0, help=_("Occurrences listed per check in text output (0 = all). "
+                    "Counts always cover every finding."))] = 20,
     against: Annotated[Path | None, typer.Option(
-        "--against", help="Compare every value with the figures already held: a built "
+        "--against", help=_("Compare every value with the figures already held: a built "
                           "database (.duckdb) or a package or folder [default: the "
-                          "package's own data, unless it is the synthetic demo]",
+                          "package's own data, unless it is the synthetic demo]"),
         show_default=False)] = None,
     max_findings: Annotated[int | None, typer.Option(
-        min=0, help="List at most this many findings (text and json), each check keeping "
+        min=0, help=_("List at most this many findings (text and json), each check keeping "
                     "its first ones in turn; the counts per check still cover every "
-                    "finding [default: all]", show_default=False)] = None,
+                    "finding [default: all]"), show_default=False)] = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     decimal: DecimalOption = None,
@@ -146,29 +162,29 @@ def validate(
     raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
 
-@app.command()
+@command(app)
 def build(
     data: Annotated[Path, typer.Option(
-        help="The tables to build from: a datapackage.json, a folder of CSVs or workbooks "
+        help=_("The tables to build from: a datapackage.json, a folder of CSVs or workbooks "
              "named after the tables, or one workbook with a sheet per table (reference "
-             "tables it lacks come from the package).")]
+             "tables it lacks come from the package)."))]
     = DEFAULT_DESCRIPTOR,
-    out: Annotated[Path, typer.Option(help="The DuckDB file to write.")] = DEFAULT_OUT,
+    out: Annotated[Path, typer.Option(help=_("The DuckDB file to write."))] = DEFAULT_OUT,
     exports: Annotated[Path | None, typer.Option(
-        help="Folder for the exports (CSV, XLSX, Parquet, sdmx/, datapackage.json) "
-             "[default: the folder of --out]", show_default=False)] = None,
+        help=_("Folder for the exports (CSV, XLSX, Parquet, sdmx/, datapackage.json) "
+             "[default: the folder of --out]"), show_default=False)] = None,
     csv_bom: Annotated[bool, typer.Option(
-        "--csv-bom", help="Start the CSV files for people with a UTF-8 byte-order mark, so "
-                          "that Excel reads accents right.")] = False,
+        "--csv-bom", help=_("Start the CSV files for people with a UTF-8 byte-order mark, so "
+                          "that Excel reads accents right."))] = False,
     transforms: Annotated[Path, typer.Option(
-        help="Folder of the SQL transforms, run in file-name order.")] = TRANSFORMS,
+        help=_("Folder of the SQL transforms, run in file-name order."))] = TRANSFORMS,
     force: Annotated[bool, typer.Option(
-        "--force", help="Rebuild even when no input changed.")] = False,
+        "--force", help=_("Rebuild even when no input changed."))] = False,
     accept_inconsistent: Annotated[bool, typer.Option(
         "--accept-inconsistent",
-        help="Build even when parts do not add up to totals (consistency errors, as public "
+        help=_("Build even when parts do not add up to totals (consistency errors, as public "
              "sources have); they are kept in validation_findings. Other errors still stop "
-             "the build.")] = False,
+             "the build."))] = False,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     decimal: DecimalOption = None,
@@ -225,16 +241,16 @@ def _print_build_summary(console: Console, result: object) -> None:
                       "do not cite them as statistics.[/]")
 
 
-@app.command()
+@command(app)
 def report(
-    database: Annotated[Path, typer.Option(help="The built database to publish.")]
+    database: Annotated[Path, typer.Option(help=_("The built database to publish."))]
     = DEFAULT_OUT,
     out: Annotated[Path, typer.Option(
-        help="Folder to write the site into (index.html first); files hemisec did not "
-             "write there are left alone.")] = Path("build/report"),
+        help=_("Folder to write the site into (index.html first); files hemisec did not "
+             "write there are left alone."))] = Path("build/report"),
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Language of the pages: en, es, fr or pt [default: from the "
-                       "environment's locale, else en]", show_default=False)] = None,
+        "--lang", help=_("Language of the pages: en, es, fr or pt [default: from the "
+                       "environment's locale, else en]"), show_default=False)] = None,
 ) -> None:
     """Write the offline report site: an OAS overview, a page per member state and a
     data-quality page, with charts drawn at build time (no network needed to open it)."""
@@ -255,10 +271,11 @@ def report(
                                    "open it in a browser, no network needed.")
 
 
-@app.command()
+@command(app)
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder to write the demo tables into.")] = Path("data"),
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")]
+    out: Annotated[Path, typer.Option(help=_("Folder to write the demo tables into."))]
+    = Path("data"),
+    seed: Annotated[int, typer.Option(help=_("Random seed; the same seed writes the same files."))]
     = 2015,
 ) -> None:
     """Write the synthetic demo tables (invented figures, labelled as such)."""
@@ -271,13 +288,13 @@ def demo(
     console.print("[yellow]These are SYNTHETIC DEMO figures: invented, not statistics.[/]")
 
 
-@app.command()
+@command(app)
 def docs(
     check: Annotated[bool, typer.Option(
-        "--check", help="Do not write; exit 1 if README.md is out of date.")] = False,
-    readme: Annotated[Path, typer.Option(help="The README to update.")] = Path("README.md"),
+        "--check", help=_("Do not write; exit 1 if README.md is out of date."))] = False,
+    readme: Annotated[Path, typer.Option(help=_("The README to update."))] = Path("README.md"),
     database: Annotated[Path | None, typer.Option(
-        help="A built demo database: also rewrite the example queries' output from it.",
+        help=_("A built demo database: also rewrite the example queries' output from it."),
         show_default=False)] = None,
 ) -> None:
     """Regenerate the README's sections on tables, code lists, checks, indicators and the
@@ -295,15 +312,15 @@ def docs(
     Console().print(f"{readme}: " + ("updated" if changed else "up to date"))
 
 
-@app.command("import")
+@command(app, "import")
 def import_(
     source: Annotated[str, typer.Argument(
-        help="The kind of file: iafq, wb-population, wb-homicide-rate, gsh2019, "
-             "gsh2019-population, cts-prisons, iccs-es.", show_default=False)],
-    file: Annotated[Path, typer.Argument(help="The public file, as published.",
+        help=_("The kind of file: iafq, wb-population, wb-homicide-rate, gsh2019, "
+             "gsh2019-population, cts-prisons, iccs-es."), show_default=False)],
+    file: Annotated[Path, typer.Argument(help=_("The public file, as published."),
                                          show_default=False)],
-    out: Annotated[Path, typer.Option(help="Folder to write the package's tables into; "
-                                           "tables already there keep their rows.")]
+    out: Annotated[Path, typer.Option(help=_("Folder to write the package's tables into; "
+                                           "tables already there keep their rows."))]
     = Path("build/realdata"),
 ) -> None:
     """Convert one public file into the package's tables (the 35 OAS member states only).
@@ -330,13 +347,13 @@ def import_(
         console.print(f"Note: {note}")
 
 
-@app.command("import-all")
+@command(app, "import-all")
 def import_all(
-    folder: Annotated[Path, typer.Argument(help="Folder of public files (see SOURCES.md).",
+    folder: Annotated[Path, typer.Argument(help=_("Folder of public files (see SOURCES.md)."),
                                            show_default=False)],
     out: Annotated[Path, typer.Option(
-        help="Folder to write the tables into. It is replaced as a whole once every file "
-             "imported, and only if import-all made it; a failed import leaves it as it was.")]
+        help=_("Folder to write the tables into. It is replaced as a whole once every file "
+             "imported, and only if import-all made it; a failed import leaves it as it was."))]
     = Path("build/realdata"),
 ) -> None:
     """Import every public file hemisec knows that FOLDER holds, in a fixed order."""
@@ -358,22 +375,22 @@ def import_all(
     console.print(f"Tables in {out}: {totals}")
 
 
-mapping_app = typer.Typer(help="National offence categories and their ICCS mapping.",
+mapping_app = typer.Typer(help=_("National offence categories and their ICCS mapping."),
                           no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 
 
-@mapping_app.command("check")
+@command(mapping_app, "check")
 def mapping_check(
-    iso3: Annotated[str, typer.Argument(help="The country's ISO3 code, e.g. MEX.",
+    iso3: Annotated[str, typer.Argument(help=_("The country's ISO3 code, e.g. MEX."),
                                         show_default=False)],
     data: Annotated[Path, typer.Option(
-        help="A datapackage.json, a workbook, or a folder with iccs_correspondence and/or "
+        help=_("A datapackage.json, a workbook, or a folder with iccs_correspondence and/or "
              "national_offences (.csv or .xlsx; the package's own tables fill in what it "
-             "lacks).")]
+             "lacks)."))]
     = DEFAULT_DESCRIPTOR,
     output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+        "--format", "-f", help=_("text for people, json for machines."))] = OutputFormat.text,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     decimal: DecimalOption = None,
@@ -423,17 +440,17 @@ def _print_coverage(console: Console, result: dict) -> None:
         console.print(f"  {row['iccs_code']:<7} {row['label']} ({row['domain']}): {fed}")
 
 
-@app.command()
+@command(app)
 def template(
-    iso3: Annotated[str, typer.Argument(help="The country's ISO3 code, e.g. COL.",
+    iso3: Annotated[str, typer.Argument(help=_("The country's ISO3 code, e.g. COL."),
                                         show_default=False)],
-    out: Annotated[Path, typer.Option(help="The workbook to write (.xlsx).")]
+    out: Annotated[Path, typer.Option(help=_("The workbook to write (.xlsx)."))]
     = Path("hemisec-template.xlsx"),
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Language of the instructions and labels: en, es, fr or pt "
-                       "[default: from the environment's locale, else en]",
+        "--lang", help=_("Language of the instructions and labels: en, es, fr or pt "
+                       "[default: from the environment's locale, else en]"),
         show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=_("Replace OUT if it exists."))] = False,
 ) -> None:
     """Write the Excel template a national office fills in: a sheet per table with the
     country prefilled, dropdowns for codes, and a sheet explaining every column."""
@@ -455,7 +472,7 @@ def template(
         f"hemisec validate {out}")
 
 
-@app.command()
+@command(app)
 def version() -> None:
     """Print hemisec's version."""
     print(__version__)
