@@ -20,8 +20,8 @@ from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, t
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
-    "Write a whole number with digits only: no decimals, spaces inside, "
-    "thousands separators or text.", level=0)
+    "Write the number with digits only: no spaces inside, thousands separators or text; "
+    "a count takes no decimals.", level=0)
 MISSING_VALUE = register(
     "missing-value", "error", "structure", "A required cell is empty",
     "Fill in the cell; if the figure is not available, leave the whole row out.", level=0)
