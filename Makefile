@@ -44,10 +44,11 @@ chromium:
 		chromium >/dev/null; }
 
 ## report: the offline report site of the demo build in build/report, and the README's
-## screenshots of it in docs/img
+## screenshots of it and of a validation report in docs/img
 report: build chromium
 	$(BIN)/hemisec report --database build/hemisec.duckdb --out build/report
 	$(BIN)/python -m hemisec.publish.screenshots build/report docs/img
+	$(BIN)/python -m hemisec.publish.screenshots --validation-report docs/img/validation-report.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check hemisec tests benchmarks

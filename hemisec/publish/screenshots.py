@@ -1,6 +1,7 @@
 """Look at report pages as a person does, in headless Chromium: the README's screenshots
 (`python -m hemisec.publish.screenshots SITE_FOLDER IMAGE_FOLDER`, which `make report`
-runs) and the page checks of tests/test_site.py.
+runs; `... --validation-report IMAGE` for the picture of a validation report) and the page
+checks of tests/test_site.py and tests/test_validation_report.py.
 
 One Chromium is started and driven over the DevTools protocol on a pipe
 (`--remote-debugging-pipe`: JSON messages ending in a NUL byte, on file descriptors 3 and
@@ -222,9 +223,66 @@ def view_page(page: Path, screenshot: Path | None = None, window: tuple[int, int
         return browser.view(page, screenshot)
 
 
+def demo_submission(folder: Path) -> Path:
+    """Colombia's demo homicide rows with three errors a national office makes (a negative
+    count, an ICCS code that lost its leading zero, a thousands separator in a count), as
+    a submission folder: what the README's picture of a validation report shows."""
+    import pandas as pd
+
+    from hemisec.paths import PACKAGE_ROOT
+
+    rows = pd.read_csv(PACKAGE_ROOT / "data" / "homicide.csv", dtype=str, keep_default_na=False)
+    rows = rows[rows["iso3"] == "COL"].reset_index(drop=True)
+    rows.loc[3, "victims"] = "-12"
+    rows.loc[9, "iccs_code"] = "101"
+    rows.loc[26, "victims"] = "9.494"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(folder / "homicide.csv", index=False)
+    return folder
+
+
+def validation_screenshot(image: Path, browser: Browser | None = None) -> PageView:
+    """The README's picture of the HTML validation report of `demo_submission`: the page
+    written as `hemisec validate envio_COL --format html` writes it, in a WINDOW at
+    README_SCALE (or in `browser`, as it is)."""
+    from hemisec.checks.validate import validate
+    from hemisec.publish.validation_report import write_html
+
+    image = image.resolve()
+    with tempfile.TemporaryDirectory(prefix="hemisec-validation-") as folder:
+        # Validated from inside the folder, so that the page names the file as a
+        # statistician's own run would (envio_COL/homicide.csv), not a temporary path.
+        with contextlib.chdir(folder):
+            report = validate([demo_submission(Path("envio_COL"))])
+            write_html(report, Path("report.html"), "en")
+        page = Path(folder) / "report.html"
+        if browser is not None:
+            return browser.view(page, image)
+        with Browser(scale=README_SCALE) as own:
+            return own.view(page, image)
+
+
+def _validation_main(image: Path) -> int:
+    image.parent.mkdir(parents=True, exist_ok=True)
+    view = validation_screenshot(image)
+    size = image.stat().st_size
+    print(f"{image}: the validation report of Colombia's demo rows with three errors, a "
+          f"{WINDOW[0]}x{WINDOW[1]} window at {README_SCALE:g}, {size / 1000:.0f} kB")
+    if view.console:
+        print(f"the validation report reported: {view.console}", file=sys.stderr)
+        return 1
+    if size > MAX_BYTES:
+        print(f"{image} is over {MAX_BYTES / 1000:.0f} kB", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--validation-report":
+        return _validation_main(Path(argv[1]))
     if len(argv) != 2:
         print("usage: python -m hemisec.publish.screenshots SITE_FOLDER IMAGE_FOLDER",
+              file=sys.stderr)
+        print("       python -m hemisec.publish.screenshots --validation-report IMAGE",
               file=sys.stderr)
         return 2
     site, images = Path(argv[0]), Path(argv[1])
