@@ -18,9 +18,17 @@ from hemisec import __version__
 from hemisec.paths import DEFAULT_DESCRIPTOR, DEFAULT_OUT, TRANSFORMS
 from hemisec.translate import default_language, translator
 
-#: The help texts, in the environment's language (as gettext programs do: the help is
+#: The help texts' language: the environment's (as gettext programs do: the help is
 #: shown before any option is read).
-_ = translator(default_language())
+_translate = translator(default_language())
+
+
+def _(text: str) -> str:
+    """A help text in the user's language, its brackets shown as written: rich would
+    read '[default: ...]' as markup and drop it."""
+    from rich.markup import escape
+
+    return escape(_translate(text))
 F = TypeVar("F", bound=Callable[..., object])
 
 def command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:

@@ -1,8 +1,10 @@
-"""The gettext catalogues: every check's title and fix is translated, and no translation
-loses, adds or changes a `{placeholder}` of its English text."""
+"""The gettext catalogues: every check's title and fix and every help text of the command line
+is translated, and no translation loses, adds or changes a `{placeholder}` of its English text."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import string
 from collections import Counter
 
@@ -13,14 +15,33 @@ from babel.messages.pofile import read_po
 from hemisec.build import database  # noqa: F401  (registers the build's checks)
 from hemisec.checks import revisions, validate  # noqa: F401  (register every check)
 from hemisec.findings import CHECKS
-from hemisec.translate import LANGUAGES, catalogue_path, translator
+from hemisec.translate import LANGUAGES, LOCALE_DIR, catalogue_path, translator
 
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
+CLI = LOCALE_DIR.parent / "cli.py"
 
 
 def _catalogue(language: str) -> Catalog:
     with catalogue_path(language).open("rb") as handle:
         return read_po(handle, locale=language)
+
+
+def _cli_help_texts() -> list[str]:
+    """The command line's help texts as cli.py hands them to gettext: every `_("...")` of a
+    string constant, and the cleaned docstring of every function decorated with `command(...)`."""
+    texts = []
+    for node in ast.walk(ast.parse(CLI.read_text(encoding="utf-8"), filename=str(CLI))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            texts.append(node.args[0].value)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name)
+                and decorator.func.id == "command" for decorator in node.decorator_list):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring:
+                texts.append(inspect.cleandoc(docstring))
+    return list(dict.fromkeys(texts))
 
 
 def _placeholders(text: str) -> Counter[tuple[str, str, str | None]]:
@@ -69,3 +90,17 @@ def test_no_msgid_twice(language: str) -> None:
     lines = catalogue_path(language).read_text(encoding="utf-8").splitlines()
     entries = sum(1 for line in lines if line.startswith("msgid "))
     assert entries == len(_catalogue(language)) + 1
+
+
+def test_the_command_line_help_texts_are_found() -> None:
+    texts = _cli_help_texts()
+    assert len(texts) >= 40
+    assert "Print hemisec's version." in texts  # a command's docstring
+    assert any(text.startswith("hemisec: ") for text in texts)  # the app's help
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_command_line_help_text_is_translated(language: str) -> None:
+    _ = translator(language)
+    missing = [text for text in _cli_help_texts() if _(text) == text]
+    assert missing == [], f"{language}: no translation (or only a fuzzy one) for {missing}"
