@@ -7,6 +7,7 @@ import ast
 import inspect
 import string
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -104,3 +105,29 @@ def test_every_command_line_help_text_is_translated(language: str) -> None:
     _ = translator(language)
     missing = [text for text in _cli_help_texts() if _(text) == text]
     assert missing == [], f"{language}: no translation (or only a fuzzy one) for {missing}"
+
+
+def _report_texts() -> list[str]:
+    """The validation report's texts (marked `_()` in its module) and the ESS levels."""
+    import ast
+
+    from hemisec.findings import LEVELS
+
+    module = Path(__file__).resolve().parents[1] / "hemisec" / "publish" / "validation_report.py"
+    texts = [node.args[0].value for node in ast.walk(ast.parse(module.read_text("utf-8")))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_"
+             and node.args and isinstance(node.args[0], ast.Constant)]
+    return list(dict.fromkeys([*texts, *LEVELS.values()]))
+
+
+@pytest.mark.parametrize("language", ["es", "fr", "pt"])
+def test_every_validation_report_text_is_translated(language: str) -> None:
+    from babel.messages.pofile import read_po
+
+    from hemisec.translate import catalogue_path
+
+    with catalogue_path(language).open("rb") as handle:
+        catalogue = {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
+    texts = _report_texts()
+    assert len(texts) > 40
+    assert [t for t in texts if not catalogue.get(t)] == []
