@@ -156,7 +156,8 @@ def validate(
         write = (validation_report.write_html if output_format is ReportFormat.html
                  else validation_report.write_xlsx)
         write(report, out, language)
-        Console(stderr=True, highlight=False).print(
+        # soft_wrap: a long path stays whole, to be copied.
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
             f"{out}: {report.errors:,} error(s), {report.warnings:,} warning(s)")
     elif output_format is ReportFormat.json:
         if out is not None:

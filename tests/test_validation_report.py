@@ -302,7 +302,7 @@ def test_the_command_writes_the_report(folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "sent" / "report.html"
     result = run_hemisec("validate", str(folder), "--format", "html", "--out", str(out))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{out}: 6 error(s)" in " ".join(result.stderr.split())  # wrapped at 80 columns
+    assert f"{out}: 6 error(s)" in " ".join(result.stderr.split())  # the path kept whole
     assert '<span class="word">NOT VALID</span>' in out.read_text(encoding="utf-8")
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no partial file left
     missing = run_hemisec("validate", str(folder), "--format", "html")
