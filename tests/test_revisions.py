@@ -91,6 +91,11 @@ def test_against_from_the_command_line(revised: Path, tmp_path: Path) -> None:
         s for s in document["summary"] if s["check"] == "revision").items()
     missing = run_hemisec("validate", str(revised), "--against", str(tmp_path / "none"))
     assert missing.returncode == 2 and "no such database" in missing.stderr
+    (tmp_path / "notes.duckdb").write_text("not a database", encoding="utf-8")
+    damaged = run_hemisec("validate", str(revised), "--against", str(tmp_path / "notes.duckdb"))
+    assert damaged.returncode == 2 and "not a DuckDB database" in " ".join(
+        damaged.stderr.split())
+    assert "Traceback" not in damaged.stderr
 
 
 def test_every_check_says_its_ess_level() -> None:

@@ -241,7 +241,12 @@ def held_tables(against: Path | None, package: DataPackage, names: list[str], ws
         raise UsageError(f"--against {against}: no such database, package or folder")
     held: dict[str, str] = {}
     if against.suffix == ".duckdb":
-        ws.con.execute(f"ATTACH {quote_literal(str(against))} AS held (READ_ONLY)")
+        import duckdb
+
+        try:
+            ws.con.execute(f"ATTACH {quote_literal(str(against))} AS held (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise UsageError(f"--against {against}: not a DuckDB database ({exc})") from None
         try:
             present = {r[0] for r in ws.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'held'"
@@ -252,7 +257,7 @@ def held_tables(against: Path | None, package: DataPackage, names: list[str], ws
                 ws.con.execute(f"CREATE TABLE {table} AS SELECT {columns} FROM held.main."
                                f"{quote_identifier(name)}")
                 held[name] = table
-        except Exception as exc:  # a database of another shape: say so, do not fail
+        except duckdb.Error as exc:  # a database of another shape: say so, do not fail
             raise UsageError(f"--against {against}: not a hemisec database ({exc})") from None
         finally:
             ws.con.execute("DETACH held")
