@@ -67,6 +67,50 @@ def check_homicide_rate(homicide: LoadedTable, population: str,
             ORDER BY iso3, year""")
 
 
+#: A change worth a look between a year's figure (`now`) and the previous year's
+#: (`before`, in `before_year`).
+CHANGED = (f"now IS NOT NULL AND year - before_year = 1 AND greatest(now, before) >= "
+           f"{MIN_COUNT_FOR_CHANGE} AND (before = 0 OR abs(now - before) / before > "
+           f"{MAX_YEARLY_CHANGE!r})")
+
+
+def series_findings(table: LoadedTable, findings: FindingsTable, candidates: str, *,
+                    changed: str, gapped: str, held_origin: str | None = None) -> None:
+    """The year-on-year and gap findings of a workspace table of candidate rows (`_row`,
+    `year`, `now`, `before`, `before_year`, `gap_from`, `series_text`): those where
+    `changed` and `gapped` hold. With `held_origin`, the previous year is a held figure,
+    and the message says where it is held."""
+    spec = table.spec
+    held = f" || {quote_literal(' held in ' + held_origin)}" if held_origin else ""
+    pct = "round_even((now - before) / before * 100, 0)"
+    described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
+                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
+                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' END")
+    findings.add_query(
+        YEARLY_CHANGE, spec.name, table.file,
+        f"""SELECT {ROW} AS row, {quote_literal(spec.value_field)} AS field,
+                   {as_text('now')} AS value,
+                   {as_text('now')} || ' in ' || {as_text('year')} || ' after '
+                   || {as_text('before')} || ' in ' || {as_text('before_year')}{held}
+                   || ' (' || {described} || ')' AS message
+            FROM {candidates} WHERE {changed}""")
+    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
+               + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
+               + " END")
+    findings.add_query(
+        SERIES_GAP, spec.name, table.file,
+        f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
+                   'no value for ' || {missing} || ' between ' || {as_text('gap_from')}{held}
+                   || ' and ' || {as_text('year')} || ' in this series (' || series_text
+                   || ')' AS message
+            FROM {candidates} WHERE {gapped}""")
+
+
+def series_text(key: list[str]) -> str:
+    """A series named by its key columns but year, e.g. COL / 0101 / _T / _T."""
+    return " || ' / ' || ".join(as_text(quote_identifier(k)) for k in key if k != "year")
+
+
 def check_series(table: LoadedTable, findings: FindingsTable) -> None:
     """Changes between consecutive years of one series (every key column but year), and
     series that stop and restart: one pass over the table, ordered by series and year.
@@ -79,12 +123,11 @@ def check_series(table: LoadedTable, findings: FindingsTable) -> None:
     keys = [quote_identifier(k) for k in spec.primary_key if k != "year"]
     complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in spec.primary_key)
     amount = quote_identifier(value)
-    changed = (f"now IS NOT NULL AND year - before_year = 1 AND greatest(now, before) >= "
-               f"{MIN_COUNT_FOR_CHANGE} AND (before = 0 OR abs(now - before) / before > "
-               f"{MAX_YEARLY_CHANGE!r})")
     candidates = table.workspace.name("series")
     table.workspace.con.execute(f"""
-        CREATE TEMP TABLE {candidates} AS SELECT *, {changed} AS changed FROM (
+        CREATE TEMP TABLE {candidates} AS
+        SELECT *, {CHANGED} AS changed, {series_text(list(spec.primary_key))} AS series_text
+        FROM (
             SELECT {ROW}, year, {', '.join(keys)}, {amount} AS now,
                    lag(year) OVER series AS gap_from,
                    lag({amount} IGNORE NULLS) OVER series AS before,
@@ -92,29 +135,9 @@ def check_series(table: LoadedTable, findings: FindingsTable) -> None:
                        OVER series AS before_year
             FROM {table.typed_table} WHERE {complete}
             WINDOW series AS (PARTITION BY {', '.join(keys)} ORDER BY year))
-        WHERE year - gap_from > 1 OR ({changed})""")
-    pct = "round_even((now - before) / before * 100, 0)"
-    described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
-                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
-                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' END")
-    findings.add_query(
-        YEARLY_CHANGE, spec.name, table.file,
-        f"""SELECT {ROW} AS row, {quote_literal(value)} AS field, {as_text('now')} AS value,
-                   {as_text('now')} || ' in ' || {as_text('year')} || ' after '
-                   || {as_text('before')} || ' in ' || {as_text('before_year')} || ' ('
-                   || {described} || ')' AS message
-            FROM {candidates} WHERE changed""")
-    series_text = " || ' / ' || ".join(as_text(k) for k in keys)
-    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
-               + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
-               + " END")
-    findings.add_query(
-        SERIES_GAP, spec.name, table.file,
-        f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
-                   'no value for ' || {missing} || ' between ' || {as_text('gap_from')}
-                   || ' and ' || {as_text('year')} || ' in this series (' || {series_text}
-                   || ')' AS message
-            FROM {candidates} WHERE year - gap_from > 1""")
+        WHERE year - gap_from > 1 OR ({CHANGED})""")
+    series_findings(table, findings, candidates, changed="changed",
+                    gapped="year - gap_from > 1")
     table.workspace.con.execute(f"DROP TABLE {candidates}")
 
 

@@ -115,12 +115,7 @@ def check_series_with_held(table: LoadedTable, held: str, held_origin: str,
     together: a submitted figure whose previous year is held (not resubmitted) is
     compared with it, so a 2023 submission is checked against 2022 as already published.
     Pairs within the submission are the plausibility checks' own."""
-    from hemisec.checks.plausibility import (
-        MAX_YEARLY_CHANGE,
-        MIN_COUNT_FOR_CHANGE,
-        SERIES_GAP,
-        YEARLY_CHANGE,
-    )
+    from hemisec.checks.plausibility import CHANGED, series_findings, series_text
 
     spec = table.spec
     value = spec.value_field
@@ -140,9 +135,7 @@ def check_series_with_held(table: LoadedTable, held: str, held_origin: str,
                    lag(CASE WHEN now IS NOT NULL THEN year END IGNORE NULLS) OVER series
                        AS before_year,
                    lag(CASE WHEN now IS NOT NULL THEN held END IGNORE NULLS) OVER series
-                       AS before_held,
-                   {" || ' / ' || ".join(as_text(quote_identifier(k)) for k in key
-                                         if k != "year")} AS series_text
+                       AS before_held, {series_text(key)} AS series_text
             FROM (SELECT {ROW}, {columns}, {amount} AS now, false AS held
                   FROM {table.typed_table} WHERE {complete}
                   UNION ALL
@@ -150,29 +143,6 @@ def check_series_with_held(table: LoadedTable, held: str, held_origin: str,
                   AND NOT EXISTS (SELECT 1 FROM {table.typed_table} s WHERE {resubmitted}))
             WINDOW series AS (PARTITION BY {series} ORDER BY year))
         WHERE NOT held AND (gap_held OR before_held)""")
-    where = quote_literal(f" held in {held_origin}")
-    pct = "round_even((now - before) / before * 100, 0)"
-    described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
-                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
-                 f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' END")
-    findings.add_query(
-        YEARLY_CHANGE, spec.name, table.file,
-        f"""SELECT {ROW} AS row, {quote_literal(value)} AS field, {as_text('now')} AS value,
-                   {as_text('now')} || ' in ' || {as_text('year')} || ' after '
-                   || {as_text('before')} || ' in ' || {as_text('before_year')} || {where}
-                   || ' (' || {described} || ')' AS message
-            FROM {candidates}
-            WHERE before_held AND now IS NOT NULL AND year - before_year = 1
-              AND greatest(now, before) >= {MIN_COUNT_FOR_CHANGE}
-              AND (before = 0 OR abs(now - before) / before > {MAX_YEARLY_CHANGE!r})""")
-    missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
-               + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
-               + " END")
-    findings.add_query(
-        SERIES_GAP, spec.name, table.file,
-        f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
-                   'no value for ' || {missing} || ' between ' || {as_text('gap_from')}
-                   || {where} || ' and ' || {as_text('year')} || ' in this series ('
-                   || series_text || ')' AS message
-            FROM {candidates} WHERE gap_held AND year - gap_from > 1""")
+    series_findings(table, findings, candidates, changed=f"before_held AND {CHANGED}",
+                    gapped="gap_held AND year - gap_from > 1", held_origin=held_origin)
     table.workspace.con.execute(f"DROP TABLE {candidates}")
