@@ -82,6 +82,21 @@ DecimalOption = Annotated[str | None, typer.Option(
                       "';'-separated files, else '.']"), show_default=False)]
 
 
+LangOption = Annotated[str | None, typer.Option(
+    "--lang", help=_("Language of what the command says: en, es, fr or pt [default: from "
+                     "the environment's locale, else en]"), show_default=False)]
+
+
+def _language(lang: str | None) -> str:
+    """The language asked for, else the environment's; a clear message for another."""
+    from hemisec.translate import LANGUAGES
+
+    language = lang or default_language()
+    if language not in LANGUAGES:
+        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
+    return language
+
+
 def _read_options(encoding: str | None, delimiter: str | None, decimal: str | None) -> object:
     from hemisec.read.dialect import ReadOptions
 
@@ -110,8 +125,8 @@ def validate(
         "--out", help=_("File to write the report to (html, xlsx; json and text go to the "
                       "screen without it)."), show_default=False)] = None,
     lang: Annotated[str | None, typer.Option(
-        "--lang", help=_("Language of the report's texts (what to do, headings): en, es, fr "
-                       "or pt [default: from the environment's locale, else en]"),
+        "--lang", help=_("Language of the report (messages, what to do, headings, notes): "
+                       "en, es, fr or pt [default: from the environment's locale, else en]"),
         show_default=False)] = None,
     max_per_check: Annotated[int, typer.Option(
         min=0, help=_("Occurrences listed per check in text output (0 = all). "
@@ -133,18 +148,25 @@ def validate(
 
     Exit status: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
+    from hemisec.translate import speaking
+
+    language = _language(lang)
+    with speaking(language):
+        _validate(paths, output_format, out, language, max_per_check, against, max_findings,
+                  _read_options(encoding, delimiter, decimal))
+
+
+def _validate(paths: list[Path], output_format: ReportFormat, out: Path | None, language: str,
+              max_per_check: int, against: Path | None, max_findings: int | None,
+              options: object) -> None:
     from hemisec.checks.validate import validate as run_validation
     from hemisec.errors import UsageError
     from hemisec.publish.report import render_text, write_json
-    from hemisec.translate import LANGUAGES, default_language
+    from hemisec.translate import say
 
-    language = lang or default_language()
-    if language not in LANGUAGES:
-        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
     if output_format in (ReportFormat.html, ReportFormat.xlsx) and out is None:
         raise _fail(f"--format {output_format.value} writes a file: give --out "
                     f"report.{output_format.value}")
-    options = _read_options(encoding, delimiter, decimal)
     try:
         report = run_validation(paths, options=options, max_findings=max_findings,
                                 against=against)
@@ -158,7 +180,8 @@ def validate(
         write(report, out, language)
         # soft_wrap: a long path stays whole, to be copied.
         Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"{out}: {report.errors:,} error(s), {report.warnings:,} warning(s)")
+            say("{file}: {errors:,} error(s), {warnings:,} warning(s)", file=out,
+                errors=report.errors, warnings=report.warnings))
     elif output_format is ReportFormat.json:
         if out is not None:
             with out.open("w", encoding="utf-8") as handle:
@@ -166,8 +189,7 @@ def validate(
         else:
             write_json(report, sys.stdout)
     else:
-        render_text(report, Console(highlight=False), max_per_check=max_per_check,
-                    language=language)
+        render_text(report, Console(highlight=False), max_per_check=max_per_check)
     raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
 
@@ -197,21 +219,34 @@ def build(
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     decimal: DecimalOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Validate the tables and build the DuckDB database of indicators.
 
     Exit status: 0 built or already up to date, 1 the build failed (the inputs have errors,
     or a step failed; the previous database is left as it was), 2 could not start.
     """
+    from hemisec.translate import speaking
+
+    with speaking(_language(lang)):
+        _build(data, out, exports, csv_bom, transforms, force, accept_inconsistent,
+               _read_options(encoding, delimiter, decimal))
+
+
+def _build(data: Path, out: Path, exports: Path | None, csv_bom: bool, transforms: Path,
+           force: bool, accept_inconsistent: bool, options: object) -> None:
+    from rich.markup import escape
+
     from hemisec.build.database import BuildError, ValidationFailed
     from hemisec.build.database import build as run_build
     from hemisec.errors import UsageError
     from hemisec.publish.exports import ExportOptions
+    from hemisec.translate import say
 
     console = Console(highlight=False)
     try:
         result = run_build(data, out, exports, transforms, force, console, accept_inconsistent,
-                           export_options=ExportOptions(bom=csv_bom))
+                           options=options, export_options=ExportOptions(bom=csv_bom))
     except UsageError as exc:
         raise _fail(str(exc)) from None
     except ValidationFailed as exc:
@@ -219,35 +254,47 @@ def build(
 
         render_text(exc.report, console)
         Console(stderr=True).print(
-            f"[bold red]hemisec: build stopped:[/] the inputs have {exc.report.errors:,} "
-            f"error(s); {out} was not written.", highlight=False)
+            "[bold red]hemisec: " + escape(say("build stopped:")) + "[/] " + escape(say(
+                "the inputs have {errors:,} error(s); {database} was not written.",
+                errors=exc.report.errors, database=out)), highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
     except BuildError as exc:
         Console(stderr=True).print(
-            f"[bold red]hemisec: build failed:[/] {exc}\n{out} was left as it was.",
+            "[bold red]hemisec: " + escape(say("build failed:")) + "[/] " + escape(
+                f"{exc}\n" + say("{database} was left as it was.", database=out)),
             highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
     except KeyboardInterrupt:
-        Console(stderr=True).print(f"hemisec: build interrupted; {out} was left as it was.")
+        Console(stderr=True).print(escape("hemisec: " + say(
+            "build interrupted; {database} was left as it was.", database=out)))
         raise typer.Exit(130) from None
     if not result.up_to_date:
         _print_build_summary(console, result)
 
 
 def _print_build_summary(console: Console, result: object) -> None:
+    from rich.markup import escape
+
+    from hemisec.translate import say
+
     counts = result.row_counts
-    console.print(f"\n[bold green]Built {result.out}[/] in {result.seconds:.1f} s: "
-                  f"{len(counts)} tables, {sum(counts.values()):,} rows; "
-                  f"{counts.get('indicators', 0):,} indicator values, "
-                  f"{counts.get('regional_indicators', 0):,} regional aggregates; "
-                  f"{result.errors:,} errors and {result.warnings:,} warnings of validation "
-                  "(table validation_findings).")
+    console.print("\n[bold green]" + escape(say("Built {database}", database=result.out))
+                  + "[/] " + escape(say(
+                      "in {seconds:.1f} s: {tables} tables, {rows:,} rows; {values:,} indicator "
+                      "values, {regional:,} regional aggregates; {errors:,} errors and "
+                      "{warnings:,} warnings of validation (table validation_findings).",
+                      seconds=result.seconds, tables=len(counts), rows=sum(counts.values()),
+                      values=counts.get("indicators", 0),
+                      regional=counts.get("regional_indicators", 0), errors=result.errors,
+                      warnings=result.warnings)))
     folders = sorted({str(p.parent) for p in result.exports})
-    console.print(f"Exports: {len(result.exports)} files in {', '.join(folders)} "
-                  "(described by datapackage.json there)")
+    console.print(escape(say("Exports: {count} files in {folders} (described by "
+                             "datapackage.json there)", count=len(result.exports),
+                             folders=", ".join(folders))))
     if result.data_kind != "real":
-        console.print(f"[yellow]Data: {result.data_kind}. The demo's figures are invented: "
-                      "do not cite them as statistics.[/]")
+        console.print("[yellow]" + escape(say(
+            "Data: {kind}. The demo's figures are invented: do not cite them as statistics.",
+            kind=result.data_kind)) + "[/]")
 
 
 @command(app)
@@ -265,19 +312,19 @@ def report(
     data-quality page, with charts drawn at build time (no network needed to open it)."""
     from hemisec.errors import UsageError
     from hemisec.publish.site import write_site
-    from hemisec.translate import LANGUAGES, default_language
+    from hemisec.translate import say, speaking
 
-    language = lang or default_language()
-    if language not in LANGUAGES:
-        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
+    language = _language(lang)
     if not database.is_file():
         raise _fail(f"{database}: no such database; run `make build` first")
     try:
         pages = write_site(database, out, language)
     except UsageError as exc:
         raise _fail(str(exc)) from None
-    Console(highlight=False).print(f"{out / 'index.html'}: {len(pages)} pages ({language}); "
-                                   "open it in a browser, no network needed.")
+    with speaking(language):
+        Console(highlight=False).print(say(
+            "{index}: {count} pages ({language}); open it in a browser, no network needed.",
+            index=out / "index.html", count=len(pages), language=language))
 
 
 @command(app)
@@ -286,15 +333,21 @@ def demo(
     = Path("data"),
     seed: Annotated[int, typer.Option(help=_("Random seed; the same seed writes the same files."))]
     = 2015,
+    lang: LangOption = None,
 ) -> None:
     """Write the synthetic demo tables (invented figures, labelled as such)."""
-    from hemisec import demo as demo_module
+    from rich.markup import escape
 
-    counts = demo_module.write(out, seed)
-    console = Console(highlight=False)
-    for name, rows in counts.items():
-        console.print(f"{out / (name + '.csv')}: {rows:,} rows")
-    console.print("[yellow]These are SYNTHETIC DEMO figures: invented, not statistics.[/]")
+    from hemisec import demo as demo_module
+    from hemisec.translate import say, speaking
+
+    with speaking(_language(lang)):
+        counts = demo_module.write(out, seed)
+        console = Console(highlight=False)
+        for name, rows in counts.items():
+            console.print(say("{file}: {rows:,} rows", file=out / (name + ".csv"), rows=rows))
+        console.print("[yellow]" + escape(say(
+            "These are SYNTHETIC DEMO figures: invented, not statistics.")) + "[/]")
 
 
 @command(app)
@@ -331,6 +384,7 @@ def import_(
     out: Annotated[Path, typer.Option(help=_("Folder to write the package's tables into; "
                                            "tables already there keep their rows."))]
     = Path("build/realdata"),
+    lang: LangOption = None,
 ) -> None:
     """Convert one public file into the package's tables (the 35 OAS member states only).
 
@@ -338,22 +392,27 @@ def import_(
     """
     from hemisec.errors import UsageError
     from hemisec.importers import REPORTS, run_import
+    from hemisec.translate import say, speaking
 
+    language = _language(lang)
     console = Console(highlight=False)
     try:
         result, written = run_import(source, file, out)
     except UsageError as exc:
         raise _fail(str(exc)) from None
-    for table, frame in result.tables.items():
-        console.print(f"{out / (table + '.csv')}: {len(frame):,} rows from {file.name} "
-                      f"({written[table]:,} in the table)")
-    reasons = result.not_imported["reason"].value_counts()
-    console.print(f"Not imported: {len(result.not_imported):,} source rows, listed with their "
-                  f"reason in {out / REPORTS / (source + '.csv')}")
-    for reason, count in reasons.items():
-        console.print(f"  {count:>7,}  {reason}")
-    for note in result.notes:
-        console.print(f"Note: {note}")
+    with speaking(language):
+        for table, frame in result.tables.items():
+            console.print(say("{file}: {rows:,} rows from {source} ({total:,} in the table)",
+                              file=out / (table + ".csv"), rows=len(frame), source=file.name,
+                              total=written[table]))
+        reasons = result.not_imported["reason"].value_counts()
+        console.print(say("Not imported: {rows:,} source rows, listed with their reason in "
+                          "{file} (the reasons are in English, as written there)",
+                          rows=len(result.not_imported), file=out / REPORTS / (source + ".csv")))
+        for reason, count in reasons.items():
+            console.print(f"  {count:>7,}  {reason}")
+        for note in result.notes:
+            console.print(say("Note: {notice}", notice=note))
 
 
 @command(app, "import-all")
@@ -364,24 +423,29 @@ def import_all(
         help=_("Folder to write the tables into. It is replaced as a whole once every file "
              "imported, and only if import-all made it; a failed import leaves it as it was."))]
     = Path("build/realdata"),
+    lang: LangOption = None,
 ) -> None:
     """Import every public file hemisec knows that FOLDER holds, in a fixed order."""
     from hemisec.errors import UsageError
     from hemisec.importers import REPORTS
     from hemisec.importers import import_all as run_all
+    from hemisec.translate import say, speaking
 
+    language = _language(lang)
     console = Console(highlight=False)
     try:
         results = run_all(folder, out)
     except UsageError as exc:
         raise _fail(str(exc)) from None
-    for name, result, _written in results:
-        rows = ", ".join(f"{table} {len(frame):,}" for table, frame in result.tables.items())
-        console.print(f"{name}: {rows}; {len(result.not_imported):,} source rows not imported "
-                      f"({out / REPORTS / (name + '.csv')})")
-    totals = ", ".join(f"{p.stem} {sum(1 for _ in p.open(encoding='utf-8')) - 1:,}"
-                       for p in sorted(out.glob("*.csv")))
-    console.print(f"Tables in {out}: {totals}")
+    with speaking(language):
+        for name, result, _written in results:
+            rows = ", ".join(f"{table} {len(frame):,}" for table, frame in result.tables.items())
+            console.print(say("{source}: {rows}; {count:,} source rows not imported ({file})",
+                              source=name, rows=rows, count=len(result.not_imported),
+                              file=out / REPORTS / (name + ".csv")))
+        totals = ", ".join(f"{p.stem} {sum(1 for _ in p.open(encoding='utf-8')) - 1:,}"
+                           for p in sorted(out.glob("*.csv")))
+        console.print(say("Tables in {folder}: {totals}", folder=out, totals=totals))
 
 
 mapping_app = typer.Typer(help=_("National offence categories and their ICCS mapping."),
@@ -403,6 +467,7 @@ def mapping_check(
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     decimal: DecimalOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Report how a country's national offence categories map to the ICCS.
 
@@ -414,39 +479,53 @@ def mapping_check(
     from hemisec.errors import UsageError
     from hemisec.package import DataPackage
     from hemisec.read.sources import resolve_submission
+    from hemisec.translate import speaking
 
     options = _read_options(encoding, delimiter, decimal)
     package = DataPackage.load()
-    try:
-        sources = resolve_submission([data], package).sources
-        result = coverage(iso3.upper(), sources, package, options)
-    except UsageError as exc:
-        raise _fail(str(exc)) from None
-    if output_format is OutputFormat.json:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    else:
-        _print_coverage(Console(highlight=False), result)
+    with speaking(_language(lang)):
+        try:
+            sources = resolve_submission([data], package).sources
+            result = coverage(iso3.upper(), sources, package, options)
+        except UsageError as exc:
+            raise _fail(str(exc)) from None
+        if output_format is OutputFormat.json:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        else:
+            _print_coverage(Console(highlight=False), result)
     raise typer.Exit(EXIT_INVALID if result["unmapped"] else EXIT_VALID)
 
 
 def _print_coverage(console: Console, result: dict) -> None:
-    console.print(f"[bold]{result['country']} ({result['iso3']})[/]: "
-                  f"{result['national_categories']} national categories mapped to the ICCS, "
-                  f"{result['fully_mapped']} of them fully.")
-    console.print(f"\n[bold]Unmapped national categories[/] ({len(result['unmapped'])}):")
+    from rich.markup import escape
+
+    from hemisec.translate import say
+
+    console.print(f"[bold]{escape(result['country'])} ({result['iso3']})[/]: " + escape(say(
+        "{categories} national categories mapped to the ICCS, {full} of them fully.",
+        categories=result["national_categories"], full=result["fully_mapped"])))
+    console.print("\n[bold]" + escape(say("Unmapped national categories")) + "[/] "
+                  f"({len(result['unmapped'])}):")
     for row in result["unmapped"]:
         label = f" '{row['national_label']}'" if row["national_label"] else ""
-        console.print(f"  [red]{row['national_code']}[/]{label}: {row['rows']} row(s) in "
-                      "national_offences have no row in iccs_correspondence")
-    console.print(f"\n[bold]Partially mapped[/] ({len(result['partial'])}): counts they feed "
-                  "are not fully comparable")
+        console.print(f"  [red]{escape(str(row['national_code']))}[/]{escape(label)}: " + escape(
+            say("{rows} row(s) in national_offences have no row in iccs_correspondence",
+                rows=row["rows"])))
+    console.print("\n[bold]" + escape(say("Partially mapped")) + "[/] "
+                  f"({len(result['partial'])}): "
+                  + escape(say("counts they feed are not fully comparable")))
     for row in result["partial"]:
-        console.print(f"  {row['national_code']} '{row['national_label']}': {row['match']} "
-                      f"than ICCS {row['iccs_code']}")
-    console.print("\n[bold]ICCS categories the package uses[/]:")
+        template = (say("{code} '{label}': broader than ICCS {iccs}", code=row["national_code"],
+                        label=row["national_label"], iccs=row["iccs_code"])
+                    if row["match"] == "broader" else
+                    say("{code} '{label}': narrower than ICCS {iccs}", code=row["national_code"],
+                        label=row["national_label"], iccs=row["iccs_code"]))
+        console.print("  " + escape(template))
+    console.print("\n[bold]" + escape(say("ICCS categories the package uses")) + "[/]:")
     for row in result["relevant_iccs"]:
-        fed = ", ".join(row["fed_by"]) if row["fed_by"] else "[yellow]no national category[/]"
-        console.print(f"  {row['iccs_code']:<7} {row['label']} ({row['domain']}): {fed}")
+        fed = (escape(", ".join(row["fed_by"])) if row["fed_by"]
+               else "[yellow]" + escape(say("no national category")) + "[/]")
+        console.print(f"  {row['iccs_code']:<7} {escape(row['label'])} ({row['domain']}): {fed}")
 
 
 @command(app)
@@ -465,20 +544,19 @@ def template(
     country prefilled, dropdowns for codes, and a sheet explaining every column."""
     from hemisec.errors import UsageError
     from hemisec.publish.template import write_template
-    from hemisec.translate import LANGUAGES, default_language
+    from hemisec.translate import say, speaking
 
-    language = lang or default_language()
-    if language not in LANGUAGES:
-        raise _fail(f"--lang {language}: use one of {', '.join(LANGUAGES)}")
+    language = _language(lang)
     if out.exists() and not force:  # never overwrite what a user has filled in
         raise _fail(f"{out} exists: give another --out, or --force to replace it")
     try:
         write_template(iso3.upper(), out, language)
     except UsageError as exc:
         raise _fail(str(exc)) from None
-    Console(highlight=False).print(
-        f"{out}: template for {iso3.upper()} ({language}). Fill it in, then check it with: "
-        f"hemisec validate {out}")
+    with speaking(language):
+        Console(highlight=False).print(say(
+            "{file}: template for {iso3} ({language}). Fill it in, then check it with: "
+            "hemisec validate {file}", file=out, iso3=iso3.upper(), language=language))
 
 
 @command(app)

@@ -7,6 +7,7 @@ Python loop over rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,27 +33,46 @@ LEVELS = {
 @dataclass(frozen=True)
 class Check:
     """A check's stable identity: its id, its severity, its ESS validation level and how
-    to fix what it finds."""
+    to fix what it finds. The title and fix are templates (their msgids); a threshold
+    they name is a field filled in from `values`, so the thresholds table can change
+    without changing what translators translated."""
 
     id: str
     severity: Severity
     kind: Literal["file", "structure", "consistency", "mapping", "plausibility", "revision"]
-    title: str
-    fix: str
+    title_template: str
+    fix_template: str
     level: int
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.title_in(lambda text: text)
+
+    @property
+    def fix(self) -> str:
+        return self.fix_in(lambda text: text)
+
+    def title_in(self, translate: Callable[[str], str]) -> str:
+        return translate(self.title_template).format(**dict(self.values))
+
+    def fix_in(self, translate: Callable[[str], str]) -> str:
+        return translate(self.fix_template).format(**dict(self.values))
 
 
 CHECKS: dict[str, Check] = {}
 
 
 def register(id: str, severity: Severity, kind: str, title: str, fix: str, *,
-             level: int) -> Check:
-    """Declare a check once; its id is stable and appears in every report."""
+             level: int, values: dict[str, str] | None = None) -> Check:
+    """Declare a check once; its id is stable and appears in every report. `values` fill
+    the fields of the title and fix (thresholds)."""
     if id in CHECKS:
         raise ValueError(f"check {id!r} is registered twice")
     if level not in LEVELS:
         raise ValueError(f"check {id!r}: level {level} is not an ESS validation level")
-    check = Check(id, severity, kind, title, fix, level)  # type: ignore[arg-type]
+    check = Check(id, severity, kind, title, fix, level,  # type: ignore[arg-type]
+                  tuple(sorted((values or {}).items())))
     CHECKS[id] = check
     return check
 

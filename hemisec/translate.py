@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import locale
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from string import Formatter
 
 LANGUAGES = ("en", "es", "fr", "pt")
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -48,3 +52,98 @@ def translator(language: str) -> Callable[[str], str]:
         catalogue = read_po(handle, locale=language, domain=DOMAIN)
     translations = {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
     return lambda text: translations.get(text, text)
+
+
+# --- Messages: the findings and notices, in the language of the run -------------------
+#
+# A message is a str.format template with named fields, written once in English where it
+# is used (`say("{file} has no rows", file=...)`); the template is its msgid, so a
+# translator may reorder its fields. Findings are worded in SQL, row by row inside
+# DuckDB: `say_sql` turns the translated template into a concatenation of its text and
+# the SQL expressions given for its fields. The language is the run's (`speaking`), so
+# the checks need not pass it down.
+
+_LANGUAGE: ContextVar[str] = ContextVar("hemisec_language", default="en")
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Word every message written inside the block in `language`."""
+    translator(language)  # an unknown language fails here, before any work
+    token = _LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def current_language() -> str:
+    return _LANGUAGE.get()
+
+
+class _LocaleFormatter(Formatter):
+    """str.format, with the numbers of a `,` or `.Nf` format written as the language
+    writes them (Babel's CLDR data): 3.513 and 1,5 in Spanish, 3 513 in French."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        decimals = re.fullmatch(r",?\.([0-9])f", format_spec)
+        if number and (format_spec == "," or decimals):
+            from babel.numbers import format_decimal
+
+            places = int(decimals.group(1)) if decimals else 0
+            pattern = ("#,##0" if "," in format_spec else "0") + (
+                "." + "0" * places if places else "")
+            return format_decimal(value, format=pattern, locale=self.language)
+        return super().format_field(value, format_spec)
+
+
+def say(template: str, /, **values: object) -> str:
+    """`template` in the run's language, its fields filled in (numbers in its style)."""
+    language = _LANGUAGE.get()
+    text = translator(language)(template)
+    if language == "en":
+        return text.format(**values)
+    return _LocaleFormatter(language).format(text, **values)
+
+
+def say_sql(template: str, /, **expressions: str) -> str:
+    """`template` in the run's language as a SQL text expression: its text as literals,
+    each field replaced by the SQL expression given for it (parenthesised), joined by ||
+    (so a NULL field makes the message NULL, as a concatenation does)."""
+    parts = []
+    for text, name, _spec, _conversion in Formatter().parse(translator(_LANGUAGE.get())(template)):
+        if text:
+            parts.append("'" + text.replace("'", "''") + "'")
+        if name is not None:
+            parts.append(f"({expressions[name]})")
+    return " || ".join(parts) or "''"
+
+
+def translated(text: str) -> str:
+    """A text written elsewhere, such as a schema's field title, in the run's language."""
+    return translator(_LANGUAGE.get())(text)
+
+
+def say_each(template: str, /, **values: object) -> object:
+    """`template` in the run's language for each row of the pandas Series given (a value
+    that is not a Series is the same on every row): the Series of messages, built a
+    column at a time, never a loop over rows."""
+    message: object = ""
+    for text, name, _spec, _conversion in Formatter().parse(translated(template)):
+        if text:
+            message = message + text
+        if name is not None:
+            value = values[name]
+            message = message + (value.astype("string") if hasattr(value, "astype")
+                                 else str(value))
+    return message
+
+
+def say_number(value: int) -> str:
+    """A count as the run's language writes it (12,345 / 12.345 / 12 345)."""
+    language = _LANGUAGE.get()
+    return f"{value:,}" if language == "en" else _LocaleFormatter(language).format_field(value, ",")

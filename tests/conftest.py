@@ -19,6 +19,9 @@ from hemisec.findings import CHECKS
 from hemisec.package import DataPackage
 from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT
 
+# The tests read what hemisec says in English, whatever the machine's locale; the tests of
+# other languages ask for them.
+os.environ["LANGUAGE"] = "en"
 REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" / "realdata"))
 IN_CI = bool(os.environ.get("CI"))
 

@@ -1,5 +1,6 @@
-"""The gettext catalogues: every check's title and fix and every help text of the command line
-is translated, and no translation loses, adds or changes a `{placeholder}` of its English text."""
+"""The gettext catalogues: every check's title and fix, every message and notice the code
+words (`say`, `say_sql`, `say_each`) and every help text of the command line is
+translated, and no translation loses, adds or changes a `{placeholder}` of its English."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def test_the_checks_are_registered() -> None:
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_check_title_and_fix_is_translated(language: str) -> None:
     _ = translator(language)
-    texts = {text for check in CHECKS.values() for text in (check.title, check.fix)}
+    texts = {text for check in CHECKS.values()
+             for text in (check.title_template, check.fix_template)}
     missing = sorted(text for text in texts if _(text) == text)
     assert missing == [], f"{language}: no translation (or only a fuzzy one) for {missing}"
 
@@ -131,3 +133,55 @@ def test_every_validation_report_text_is_translated(language: str) -> None:
     texts = _report_texts()
     assert len(texts) > 40
     assert [t for t in texts if not catalogue.get(t)] == []
+
+
+#: The functions that word a message in the run's language (hemisec.translate).
+_SAYERS = {"say", "say_sql", "say_each"}
+PACKAGE = LOCALE_DIR.parent
+
+
+def _messages() -> tuple[list[str], list[str]]:
+    """Every template handed to a sayer in hemisec's code, and where a sayer is handed
+    something that is not a literal text (which this test could not see translated)."""
+    texts, unseen = [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in _SAYERS):
+                continue
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                texts.append(first.value)
+            else:
+                unseen.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return list(dict.fromkeys(texts)), unseen
+
+
+def test_every_message_is_a_literal_template() -> None:
+    texts, unseen = _messages()
+    assert len(texts) > 100
+    assert unseen == [], f"a message template that is not a literal text: {unseen}"
+    assert "the row is empty" in texts and "{value} is not a whole number" in texts
+
+
+def _translated(language: str) -> set[str]:
+    """The msgids the catalogue translates (a translation may equal its text: 'sha256')."""
+    return {m.id for m in _catalogue(language) if m.id and m.string and not m.fuzzy}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_message_and_notice_is_translated(language: str) -> None:
+    texts, _unseen = _messages()
+    missing = [text for text in texts if text not in _translated(language)]
+    assert missing == [], f"{language}: no translation (or only a fuzzy one) for {missing}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_field_title_a_message_names_is_translated(language: str) -> None:
+    """Pattern findings name the column by its schema title."""
+    from hemisec.package import DataPackage
+
+    titles = {f.title for spec in DataPackage.load().tables.values() for f in spec.fields
+              if f.pattern}
+    assert sorted(titles - _translated(language)) == []

@@ -36,6 +36,7 @@ from hemisec.publish.exports import ExportOptions, write_exports
 from hemisec.publish.exports import export_paths as published_exports
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import Submission, TableSource, resolve_submission
+from hemisec.translate import current_language, say, speaking
 
 #: The code whose changes change the database, so a rebuild is due when it changes.
 CODE = Path(__file__).resolve().parent.parent
@@ -470,9 +471,10 @@ def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
         _remove_dead_temporaries([out, *export_paths])
         if not force and _up_to_date(out, fingerprint, export_paths):
             seconds = time.perf_counter() - started
-            console.print(f"{display_path(out)} is up to date: no input changed since it was "
-                          f"built and it reads back whole; nothing to do ({seconds:.1f} s). "
-                          "Use --force to rebuild.")
+            console.print(say("{database} is up to date: no input changed since it was built "
+                              "and it reads back whole; nothing to do ({seconds:.1f} s). Use "
+                              "--force to rebuild.", database=display_path(out),
+                              seconds=seconds))
             return BuildResult(out, True, seconds, export_paths)
         return _build(package, sources, submission, data, out, exports, export_paths,
                       sql_files, options, fingerprint, hashes, console, accept_inconsistent,
@@ -498,19 +500,26 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
 
     # The workspace validation reads every table into is where the build loads from.
     workspace = Workspace()
-    with _step(console, 1, "validate") as step:
+    with _step(console, 1, say("validate")) as step:
         # The build validates what it builds from; revisions are a submission's question.
-        report = validate_sources(sources, package, options, submission.notices, workspace,
-                                  compare=False)
-        step.detail = (f"{len(sources)} tables, {report.errors:,} errors, "
-                       f"{report.warnings:,} warnings")
+        # The database's findings are in English whatever the locale of the machine that
+        # built it, so that one set of inputs gives one database.
+        with speaking("en"):
+            report = validate_sources(sources, package, options, submission.notices,
+                                      workspace, compare=False)
+        step.detail = say("{tables} tables, {errors:,} errors, {warnings:,} warnings",
+                          tables=len(sources), errors=report.errors, warnings=report.warnings)
     if not _tolerated(report, accept_inconsistent):
+        if current_language() != "en":  # checked again, to word the findings for the user
+            report = validate_sources(sources, package, options, submission.notices,
+                                      compare=False)
         raise ValidationFailed(report)
     for check in report.summary().itertuples(index=False):
         console.print(f"      {check.severity} {check.check}: {check.count:,}")
     if not report.valid:
-        console.print(f"[yellow]{report.errors:,} consistency errors in the inputs are kept "
-                      "in validation_findings (--accept-inconsistent).[/]")
+        console.print("[yellow]" + say("{errors:,} consistency errors in the inputs are kept in "
+                                       "validation_findings (--accept-inconsistent).",
+                                       errors=report.errors) + "[/]")
 
     exports.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -529,7 +538,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     try:
         con = _attach_for_every_reader(workspace, temporary)
         try:
-            with _step(console, 2, "load") as step:
+            with _step(console, 2, say("load")) as step:
                 loaded = load_tables(con, package, typed)
                 corrected = apply_corrections(con, package)
                 link_sources(con, package, {
@@ -547,18 +556,21 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                         "INSERT INTO validation_findings SELECT "
                         + ", ".join(quote_identifier(c) for c in FINDING_COLUMNS)
                         + f" FROM {workspace.qualified(report.findings_table)} ORDER BY position")
-                step.detail = f"{sum(loaded.values()):,} rows into {len(loaded)} tables" + (
-                    f"; no file for {', '.join(missing)} (built empty)" if missing else "") + (
-                    f"; {corrected} cells corrected (table corrections)" if corrected else "")
-            with _step(console, 3, "transforms") as step:
+                step.detail = say("{rows:,} rows into {tables} tables", rows=sum(loaded.values()),
+                                  tables=len(loaded)) + (
+                    "; " + say("no file for {tables} (built empty)", tables=", ".join(missing))
+                    if missing else "") + (
+                    "; " + say("{cells} cells corrected (table corrections)", cells=corrected)
+                    if corrected else "")
+            with _step(console, 3, say("transforms")) as step:
                 for name in TRANSFORM_OUTPUTS:
                     create_table(con, package.build_tables[name], package)
                 _run_transforms(con, sql_files)
                 step.detail = ", ".join(p.name for p in sql_files)
-            with _step(console, 4, "views") as step:
+            with _step(console, 4, say("views")) as step:
                 views = _wide_views(con, package)
                 step.detail = ", ".join(views)
-            with _step(console, 5, "metadata") as step:
+            with _step(console, 5, say("metadata")) as step:
                 data_kind = _data_kind(con, package)
                 if data_kind != "real":
                     _mark_synthetic(con, [*package.build_tables, *views])
@@ -570,9 +582,10 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 if undocumented:
                     raise BuildError("every table, view and column needs a comment; missing "
                                      "for: " + ", ".join(undocumented))
-                step.detail = (f"build_info ({data_kind}), {report.errors:,} errors and "
-                               f"{report.warnings:,} warnings kept in validation_findings")
-            with _step(console, 6, "write") as step:
+                step.detail = say("build_info ({kind}), {errors:,} errors and {warnings:,} "
+                                  "warnings kept in validation_findings", kind=data_kind,
+                                  errors=report.errors, warnings=report.warnings)
+            with _step(console, 6, say("write")) as step:
                 write_exports(con, package, dict(zip(export_paths, temporary_exports,
                                                      strict=True)), export_options)
                 con.executemany("INSERT INTO build_info VALUES (?, ?, ?, ?)", [

@@ -14,6 +14,7 @@ from hemisec.findings import Check, FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
 from hemisec.sql import as_text, quote_identifier, quote_literal
+from hemisec.translate import say_sql
 
 
 @dataclass(frozen=True)
@@ -158,12 +159,13 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
                coalesce({given_all} AND gap < -tolerance, false) AS differs,
                coalesce({short}, false) AS short
         FROM gaps"""
-    described = " || ".join([
-        "rtrim(" + " || ".join(
-            f"coalesce({quote_literal(p + ' ')} || {as_text(c)} || ' + ', '')"
-            for p, c in zip(rule.parts, parts, strict=True)) + ", ' + ')",
-        "' = '", as_text("parts_sum"),
-        quote_literal(f", total ({rule.dimension} {rule.total}) is "), as_text("total")])
+    listed = ("rtrim(" + " || ".join(
+        f"coalesce({quote_literal(p + ' ')} || {as_text(c)} || ' + ', '')"
+        for p, c in zip(rule.parts, parts, strict=True)) + ", ' + ')")
+    described = say_sql("{parts} = {sum}, total ({dimension} {total}) is {value}",
+                        parts=listed, sum=as_text("parts_sum"),
+                        dimension=quote_literal(rule.dimension),
+                        total=quote_literal(rule.total), value=as_text("total"))
     # rtrim removes characters, not a suffix: the joined parts end in "+ " only once,
     # and no part's text ends in "+" or " ", so it removes exactly the last " + ".
     within = (f"coalesce(gap <> 0 AND abs(gap) <= tolerance AND NOT short "
@@ -171,10 +173,13 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
     cases = [
         (rule.exceeds, "exceeds", described),
         (rule.differs, "differs", described),
-        (WITHIN_ROUNDING, within, described + " || ', within the source''s rounding "
-         "(tolerance ' || CAST(CAST(round_even(tolerance, 0) AS BIGINT) AS VARCHAR) || ')'"),
-        (SHORT_OF_TOTAL, "short", described + " || '; ' || CAST(-gap AS VARCHAR) || "
-         + quote_literal(f" are implied to have {rule.dimension} {rule.unknown} (unknown)")),
+        (WITHIN_ROUNDING, within, described + " || " + say_sql(
+            ", within the source's rounding (tolerance {tolerance})",
+            tolerance="CAST(CAST(round_even(tolerance, 0) AS BIGINT) AS VARCHAR)")),
+        (SHORT_OF_TOTAL, "short", described + " || " + say_sql(
+            "; {gap} are implied to have {dimension} {unknown} (unknown)",
+            gap="CAST(-gap AS VARCHAR)", dimension=quote_literal(rule.dimension),
+            unknown=quote_literal(str(rule.unknown)))),
     ]
     name = table.workspace.name("parts")
     table.workspace.con.execute(f"CREATE TEMP TABLE {name} AS {candidates} "
@@ -197,8 +202,9 @@ def check_population_coverage(table: LoadedTable, population: str, population_or
         POPULATION_MISSING, table.spec.name, table.file,
         f"""SELECT first AS row, 'iso3, year' AS field,
                    iso3 || ' / ' || CAST(year AS VARCHAR) AS value,
-                   'no total population for ' || iso3 || ' ' || CAST(year AS VARCHAR)
-                   || {quote_literal(' in ' + population_origin)} AS message
+                   {say_sql("no total population for {iso3} {year} in {origin}",
+                            iso3="iso3", year="CAST(year AS VARCHAR)",
+                            origin=quote_literal(population_origin))} AS message
             FROM (SELECT iso3, year, min({ROW}) AS first FROM {table.typed_table}
                   WHERE iso3 IS NOT NULL AND year IS NOT NULL GROUP BY iso3, year) observed
             WHERE NOT EXISTS (SELECT 1 FROM {population} p WHERE p.sex = '_T'

@@ -17,6 +17,7 @@ from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
 from hemisec.read.tables import ROW, LoadedTable, load_table
 from hemisec.sql import quote_identifier, quote_literal
+from hemisec.translate import current_language, say_sql
 
 OFFENCES = "national_offences"
 CORRESPONDENCE = "iccs_correspondence"
@@ -68,25 +69,38 @@ def check_mapping(tables: dict[str, LoadedTable], references: dict[str, tuple[st
             findings.add_query(
                 UNMAPPED, OFFENCES, table.file,
                 f"""SELECT t.{ROW} AS row, 'national_code' AS field, t.national_code AS value,
-                           t.iso3 || {quote_literal(" national category '")} || t.national_code
-                           || {quote_literal("'")} || {label}
-                           || {quote_literal(' has no row in ' + CORRESPONDENCE)} AS message
+                           {say_sql("{iso3} national category '{code}'{label} has no row "
+                                    "in {table}", iso3="t.iso3", code="t.national_code",
+                                    label=label, table=quote_literal(CORRESPONDENCE))} AS message
                     FROM {table.text_table} t WHERE {given} AND NOT EXISTS (
                         SELECT 1 FROM {correspondence} m WHERE {pairs})""")
     if CORRESPONDENCE in tables:
         table = tables[CORRESPONDENCE]
-        iccs, _ = references["iccs"]
+        iccs, columns_of_iccs = references["iccs"]
         if all(table.has(c) for c in ("iso3", "national_label", "match", "iccs_code")):
-            label = (f"(SELECT first(label_en ORDER BY {ROW}) FROM {iccs} i "
-                     "WHERE i.code = t.iccs_code)")
+            label = (f"(SELECT first({_iccs_label(columns_of_iccs)} ORDER BY {ROW}) "
+                     f"FROM {iccs} i WHERE i.code = t.iccs_code)")
+            values = {"iso3": "t.iso3", "label": "t.national_label", "code": "t.iccs_code",
+                      "iccs_label": f"coalesce({label}, {say_sql('unknown code')})"}
+            message = ("CASE t.match WHEN 'broader' THEN " + say_sql(
+                "{iso3} '{label}' is broader than ICCS {code} ({iccs_label}): counts it feeds "
+                "are not fully comparable", **values) + " ELSE " + say_sql(
+                "{iso3} '{label}' is narrower than ICCS {code} ({iccs_label}): counts it "
+                "feeds are not fully comparable", **values) + " END")
             findings.add_query(
                 NOT_FULL, CORRESPONDENCE, table.file,
                 f"""SELECT t.{ROW} AS row, 'match' AS field, t.match AS value,
-                           t.iso3 || {quote_literal(" '")} || t.national_label
-                           || {quote_literal("' is ")} || t.match || ' than ICCS '
-                           || t.iccs_code || ' (' || coalesce({label}, 'unknown code')
-                           || '): counts it feeds are not fully comparable' AS message
+                           {message} AS message
                     FROM {table.text_table} t WHERE t.match IN ('broader', 'narrower')""")
+
+
+def _iccs_label(columns: list[str]) -> str:
+    """The ICCS label in the run's language where the reference table has one (the
+    package's own has no Spanish labels: `hemisec import iccs-es` adds them), else English."""
+    column = f"label_{current_language()}"
+    if column == "label_en" or column not in columns:
+        return "label_en"
+    return f"coalesce({quote_identifier(column)}, label_en)"
 
 
 def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
@@ -123,9 +137,15 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
     # A national category feeds its ICCS code and every code above it.
     fed_by = relevant["code"].map(lambda code: sorted(
         correspondence.loc[correspondence["iccs_code"].str.startswith(code), "national_code"]))
+    def in_language(frame: pd.DataFrame, stem: str) -> pd.Series:
+        """A label column in the run's language where the table has it, else English."""
+        column = f"{stem}_{current_language()}"
+        english = frame[f"{stem}_en"]
+        return frame[column].fillna(english) if column in frame.columns else english
+
     return {
         "iso3": iso3,
-        "country": countries.set_index("iso3").at[iso3, "name_en"],
+        "country": in_language(countries, "name")[countries["iso3"] == iso3].iloc[0],
         "national_categories": len(correspondence),
         "fully_mapped": int((correspondence["match"] == "full").sum()),
         "unmapped": unmapped.astype("object").where(unmapped.notna(), None)
@@ -134,7 +154,7 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
         .to_dict(orient="records"),
         "relevant_iccs": [
             {"iccs_code": code, "label": label, "domain": domain, "fed_by": fed}
-            for code, label, domain, fed in zip(relevant["code"], relevant["label_en"],
+            for code, label, domain, fed in zip(relevant["code"], in_language(relevant, "label"),
                                                 relevant["package_domain"], fed_by,
                                                 strict=True)],
     }

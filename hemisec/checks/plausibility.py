@@ -10,6 +10,7 @@ from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
 from hemisec.sql import as_text, quote_identifier, quote_literal
+from hemisec.translate import say_sql
 
 #: Thresholds come from the package's thresholds table (why each has its value is there).
 _LIMITS = thresholds()
@@ -20,17 +21,20 @@ MAX_OCCUPANCY = _LIMITS["max_occupancy_pct"] / 100
 
 HOMICIDE_RATE = register(
     "homicide-rate-implausible", "warning", "plausibility",
-    f"Intentional homicide rate above {MAX_HOMICIDE_RATE:g} per 100,000",
-    "Check the victim count (unit, double counting) and the country-year's population.", level=2)
+    "Intentional homicide rate above {rate} per 100,000",
+    "Check the victim count (unit, double counting) and the country-year's population.", level=2,
+    values={"rate": f"{MAX_HOMICIDE_RATE:g}"})
 YEARLY_CHANGE = register(
     "year-on-year-change", "warning", "plausibility",
-    f"A count changes by more than {MAX_YEARLY_CHANGE:.0%} from one year to the next",
-    f"Confirm the change (counts of at least {MIN_COUNT_FOR_CHANGE}); if definitions or "
-    "coverage changed, set obs_status B and explain in the note.", level=1)
+    "A count changes by more than {change} from one year to the next",
+    "Confirm the change (counts of at least {count}); if definitions or coverage changed, set "
+    "obs_status B and explain in the note.", level=1,
+    values={"change": f"{MAX_YEARLY_CHANGE:.0%}", "count": str(MIN_COUNT_FOR_CHANGE)})
 OCCUPANCY = register(
     "occupancy-implausible", "warning", "plausibility",
-    f"Persons held are more than {MAX_OCCUPANCY:.0%} of official capacity",
-    "Check persons held and official capacity (same reference date, same facilities).", level=1)
+    "Persons held are more than {occupancy} of official capacity",
+    "Check persons held and official capacity (same reference date, same facilities).", level=1,
+    values={"occupancy": f"{MAX_OCCUPANCY:.0%}"})
 PUBLISHED_DIFFERS = register(
     "published-rate-differs", "warning", "plausibility",
     "The homicide rate from the counts and population differs from a published rate",
@@ -60,9 +64,10 @@ def check_homicide_rate(homicide: LoadedTable, population: str,
     findings.add_query(
         HOMICIDE_RATE, "homicide", homicide.file,
         f"""SELECT {ROW} AS row, 'victims' AS field, {as_text('victims')} AS value,
-                   {as_text('victims')} || ' victims in a population of '
-                   || {as_text('population')} || ' is ' || {as_text('round_even(rate, 1)')}
-                   || ' per 100,000' AS message
+                   {say_sql("{victims} victims in a population of {population} is {rate} "
+                            "per 100,000", victims=as_text('victims'),
+                            population=as_text('population'),
+                            rate=as_text('round_even(rate, 1)'))} AS message
             FROM ({_homicide_rates(homicide, population)}) WHERE rate > {MAX_HOMICIDE_RATE!r}
             ORDER BY iso3, year""")
 
@@ -81,28 +86,35 @@ def series_findings(table: LoadedTable, findings: FindingsTable, candidates: str
     `changed` and `gapped` hold. With `held_origin`, the previous year is a held figure,
     and the message says where it is held."""
     spec = table.spec
-    held = f" || {quote_literal(' held in ' + held_origin)}" if held_origin else ""
     pct = "round_even((now - before) / before * 100, 0)"
-    described = (f"CASE WHEN before = 0 THEN 'from zero' WHEN {pct} < 0 THEN "
+    described = (f"CASE WHEN before = 0 THEN {say_sql('from zero')} WHEN {pct} < 0 THEN "
                  f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
                  f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' END")
+    values = {"now": as_text("now"), "year": as_text("year"), "before": as_text("before"),
+              "before_year": as_text("before_year"), "change": described,
+              "origin": quote_literal(held_origin or "")}
+    change = (say_sql("{now} in {year} after {before} in {before_year} held in {origin} "
+                      "({change})", **values) if held_origin else
+              say_sql("{now} in {year} after {before} in {before_year} ({change})", **values))
     findings.add_query(
         YEARLY_CHANGE, spec.name, table.file,
         f"""SELECT {ROW} AS row, {quote_literal(spec.value_field)} AS field,
                    {as_text('now')} AS value,
-                   {as_text('now')} || ' in ' || {as_text('year')} || ' after '
-                   || {as_text('before')} || ' in ' || {as_text('before_year')}{held}
-                   || ' (' || {described} || ')' AS message
+                   {change} AS message
             FROM {candidates} WHERE {changed}""")
     missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
                + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
                + " END")
+    values = {"missing": missing, "start": as_text("gap_from"), "year": as_text("year"),
+              "series": "series_text", "origin": quote_literal(held_origin or "")}
+    gap = (say_sql("no value for {missing} between {start} held in {origin} and {year} in "
+                   "this series ({series})", **values) if held_origin else
+           say_sql("no value for {missing} between {start} and {year} in this series "
+                   "({series})", **values))
     findings.add_query(
         SERIES_GAP, spec.name, table.file,
         f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
-                   'no value for ' || {missing} || ' between ' || {as_text('gap_from')}{held}
-                   || ' and ' || {as_text('year')} || ' in this series (' || series_text
-                   || ')' AS message
+                   {gap} AS message
             FROM {candidates} WHERE {gapped}""")
 
 
@@ -146,10 +158,11 @@ def check_occupancy(prison: LoadedTable, findings: FindingsTable) -> None:
     findings.add_query(
         OCCUPANCY, "prison", prison.file,
         f"""SELECT held.{ROW} AS row, 'value' AS field, {as_text('held.value')} AS value,
-                   {as_text('held.value')} || ' persons held for ' || {as_text('capacity.value')}
-                   || ' places is '
-                   || {as_text(f'CAST(round_even({occupancy} * 100, 0) AS BIGINT)')}
-                   || '% occupancy' AS message
+                   {say_sql("{held} persons held for {places} places is {occupancy}% "
+                            "occupancy", held=as_text('held.value'),
+                            places=as_text('capacity.value'),
+                            occupancy=as_text(f'CAST(round_even({occupancy} * 100, 0) '
+                                              'AS BIGINT)'))} AS message
             FROM {prison.typed_table} held
             JOIN (SELECT DISTINCT ON (iso3, year) iso3, year, value
                   FROM {prison.typed_table}
@@ -172,12 +185,14 @@ def check_published_rate(homicide: LoadedTable, population: str, published: str,
     findings.add_query(
         PUBLISHED_DIFFERS, "homicide", homicide.file,
         f"""SELECT rates.{ROW} AS row, 'victims' AS field, {as_text('victims')} AS value,
-                   {as_text('victims')} || ' victims per ' || {as_text('population')}
-                   || ' population (' || rates.source || ') is a rate of '
-                   || {as_text('round_even(rate, 2)')} || '; ' || published.source
-                   || ' publishes ' || {as_text('published.value')} || ' ('
-                   || {as_text(f'round_even({difference}, 1)')}
-                   || {quote_literal(f'%, tolerance {tolerance_pct:g}%)')} AS message
+                   {say_sql("{victims} victims per {population} population ({source}) is a "
+                            "rate of {rate}; {publisher} publishes {published} ({difference}%, "
+                            "tolerance {tolerance}%)", victims=as_text('victims'),
+                            population=as_text('population'), source="rates.source",
+                            rate=as_text('round_even(rate, 2)'), publisher="published.source",
+                            published=as_text('published.value'),
+                            difference=as_text(f'round_even({difference}, 1)'),
+                            tolerance=quote_literal(f'{tolerance_pct:g}'))} AS message
             FROM ({_homicide_rates(homicide, population)}) rates
             JOIN {published} published USING (iso3, year)
             WHERE published.indicator = 'homicide_rate' AND published.value IS NOT NULL

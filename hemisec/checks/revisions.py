@@ -20,6 +20,7 @@ from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
 from hemisec.sql import as_text, quote_identifier, quote_literal
+from hemisec.translate import say_sql
 
 REVISION = register(
     "revision", "warning", "revision",
@@ -61,18 +62,21 @@ def check_revisions(table: LoadedTable, held: str, held_origin: str,
     limit = thresholds()["revision_pct"]
     change = f"(s.{amount} - h.{amount}) / abs(h.{amount}) * 100"
     status = "coalesce(h.obs_status, 'A')" if "obs_status" in spec.field_names else "'A'"
-    source = "coalesce(h.source, 'no source')" if "source" in spec.field_names else "''"
-    origin = quote_literal(f" held in {held_origin} (")
+    source = (f"coalesce(h.source, {say_sql('no source')})" if "source" in spec.field_names
+              else "''")
+    origin = quote_literal(held_origin)
+    revised = ("CASE WHEN h.{a} = 0 THEN {zero} ELSE CASE WHEN {c} > 0 THEN '+' ELSE '' END "
+               "|| {r} || '%' END").format(a=amount, zero=say_sql("from zero"), c=change,
+                                            r=as_text(f"round_even({change}, 1)"))
     findings.add_query(
         REVISION, spec.name, table.file,
         f"""SELECT s.{ROW} AS row, {quote_literal(value)} AS field, {as_text(f's.{amount}')}
                    AS value,
-                   {as_text(f's.{amount}')} || ' replaces ' || {as_text(f'h.{amount}')}
-                   || {origin} || CASE WHEN h.{amount} = 0 THEN 'from zero' ELSE
-                   CASE WHEN {change} > 0 THEN '+' ELSE '' END
-                   || {as_text(f'round_even({change}, 1)')} || '%' END
-                   || '; obs_status ' || {status} || ', source ' || {source} || ') for '
-                   || {_key_text(key, 's')} AS message
+                   {say_sql("{new} replaces {held} held in {origin} ({change}; obs_status "
+                            "{status}, source {source}) for {key}",
+                            new=as_text(f's.{amount}'), held=as_text(f'h.{amount}'),
+                            origin=origin, change=revised, status=status, source=source,
+                            key=_key_text(key, 's'))} AS message
             FROM {table.typed_table} s JOIN {held} h ON {same_key}
             WHERE {complete} AND s.{amount} IS NOT NULL AND h.{amount} IS NOT NULL
               AND s.{amount} <> h.{amount}
@@ -83,10 +87,11 @@ def check_revisions(table: LoadedTable, held: str, held_origin: str,
     findings.add_query(
         FIGURE_DROPPED, spec.name, table.file,
         f"""SELECT s.first_row AS row, 'year' AS field, {as_text('h.year')} AS value,
-                   'no figure for ' || {as_text('h.year')} || ' in this series ('
-                   || {_key_text(series, 'h')} || '): ' || {quote_literal(held_origin)}
-                   || ' holds ' || {as_text(f'h.{amount}')} || ' (obs_status ' || {status}
-                   || ', source ' || {source} || ')' AS message
+                   {say_sql("no figure for {year} in this series ({series}): {origin} holds "
+                            "{held} (obs_status {status}, source {source})",
+                            year=as_text('h.year'), series=_key_text(series, 'h'),
+                            origin=origin, held=as_text(f'h.{amount}'), status=status,
+                            source=source)} AS message
             FROM ({spans}) s JOIN {held} h ON {same_series}
             WHERE h.year BETWEEN s.first AND s.last AND h.{amount} IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM {table.typed_table} n WHERE
@@ -96,12 +101,13 @@ def check_revisions(table: LoadedTable, held: str, held_origin: str,
     findings.add_query(
         SERIES_STARTS_LATER, spec.name, table.file,
         f"""SELECT s.first_row AS row, 'year' AS field, {as_text('s.first')} AS value,
-                   'the series (' || {_key_text(series, 's')} || ') starts in '
-                   || {as_text('s.first')} || '; ' || {quote_literal(held_origin)}
-                   || ' holds it from ' || {as_text('h.held_first')}
-                   || ' (not in the submission: ' || {as_text('h.held_first')}
-                   || CASE WHEN h.held_first < s.first - 1 THEN '-'
-                   || {as_text('s.first - 1')} ELSE '' END || ')' AS message
+                   {say_sql("the series ({series}) starts in {first}; {origin} holds it from "
+                            "{held_first} (not in the submission: {missing})",
+                            series=_key_text(series, 's'), first=as_text('s.first'),
+                            origin=origin, held_first=as_text('h.held_first'),
+                            missing=as_text('h.held_first') + " || CASE WHEN h.held_first < "
+                            "s.first - 1 THEN '-' || " + as_text('s.first - 1')
+                            + " ELSE '' END")} AS message
             FROM ({spans}) s JOIN (
                 SELECT {', '.join(quote_identifier(k) for k in series)},
                        min(year) AS held_first, max(year) AS held_last

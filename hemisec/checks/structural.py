@@ -17,6 +17,7 @@ from hemisec.findings import Check, FindingsTable, register
 from hemisec.package import FieldSpec
 from hemisec.read.tables import MAX_INTEGER_DIGITS, ROW, LoadedTable
 from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, text_list
+from hemisec.translate import say_sql, translated
 
 TYPE_ERROR = register(
     "type-error", "error", "structure", "A value is not of the column's type",
@@ -49,8 +50,6 @@ _TYPE_NAMES = {"integer": "a whole number", "number": "a number"}
 #: no-break), as an RE2 character class.
 _GROUP_MARKS = r"[.,'\x{2019} \x{00a0}\x{202f}]"
 _GROUPED = r"[+-]?[0-9]{1,3}(?:" + _GROUP_MARKS + r"[0-9]{3})+"
-_ZERO_HINT = "; a spreadsheet drops the leading zero of a code typed as a number: write '"
-_ZERO_HINT_END = "' and format the column as Text"
 #: Findings of one field are reported in this order when a cell breaks several rules
 #: of the same check (the enum before the code lists).
 _PER_FIELD = 100
@@ -100,20 +99,31 @@ def _type_message(value: str, field: FieldSpec, decimal: str) -> str:
     """Say why a number did not read: a thousands separator, the other decimal mark."""
     text = stripped(value)
     grouped = full_match(text, _GROUPED)
-    message = [
-        f"{quoted(value)} || {quote_literal(' is not ' + _TYPE_NAMES.get(field.type, field.type))}",
-        f"CASE WHEN {grouped} THEN ': it looks like ' || "
-        f"regexp_replace({text}, {quote_literal(_GROUP_MARKS)}, '', 'g') || "
-        "' written with a thousands separator; write digits only' ELSE '' END",
+    if field.type == "integer":
+        message = [say_sql("{value} is not a whole number", value=quoted(value))]
+    elif field.type == "number":
+        message = [say_sql("{value} is not a number", value=quoted(value))]
+    else:
+        message = [say_sql("{value} is not of type {type}", value=quoted(value),
+                           type=quote_literal(field.type))]
+    digits = quote_literal(str(MAX_INTEGER_DIGITS))
+    message += [
+        f"CASE WHEN {grouped} THEN " + say_sql(
+            ": it looks like {digits} written with a thousands separator; write digits only",
+            digits=f"regexp_replace({text}, {quote_literal(_GROUP_MARKS)}, '', 'g')")
+        + " ELSE '' END",
         f"CASE WHEN {full_match(text, '[+-]?[0-9]+')} AND length(ltrim({text}, '+-')) "
-        f"> {MAX_INTEGER_DIGITS} THEN ': it has more than {MAX_INTEGER_DIGITS} digits, "
-        "more than any count' ELSE '' END"]
+        f"> {MAX_INTEGER_DIGITS} THEN "
+        + say_sql(": it has more than {digits} digits, more than any count", digits=digits)
+        + " ELSE '' END"]
     if field.type == "number":
         other = "," if decimal == "." else r"\."
-        mark = "a decimal point" if decimal == "." else "a decimal comma"
+        hint = (say_sql(": this file is read with a decimal point (give --decimal if that is "
+                        "wrong)") if decimal == "." else
+                say_sql(": this file is read with a decimal comma (give --decimal if that is "
+                        "wrong)"))
         wrong_mark = full_match(text, "[+-]?[0-9]+" + other + "[0-9]+")
-        message.append(f"CASE WHEN {wrong_mark} AND NOT {grouped} THEN ': this file is read "
-                       f"with {mark} (give --decimal if that is wrong)' ELSE '' END")
+        message.append(f"CASE WHEN {wrong_mark} AND NOT {grouped} THEN {hint} ELSE '' END")
     return " || ".join(message)
 
 
@@ -121,10 +131,10 @@ def _zero_hint(value: str, passes: str) -> str:
     """Where a code typed into a spreadsheet lost its leading zero ('101' for '0101'),
     the text to add to the message. `passes` tests the padded code (`{padded}`)."""
     padded = f"('0' || {value})"
+    hint = say_sql("; a spreadsheet drops the leading zero of a code typed as a number: "
+                   "write '{code}' and format the column as Text", code=padded)
     return (f"CASE WHEN {full_match(value, '[0-9]+')} AND "
-            f"coalesce({passes.replace('{padded}', padded)}, false) THEN "
-            f"{quote_literal(_ZERO_HINT)} || {padded} || {quote_literal(_ZERO_HINT_END)} "
-            "ELSE '' END")
+            f"coalesce({passes.replace('{padded}', padded)}, false) THEN {hint} ELSE '' END")
 
 
 def _field_checks(field: FieldSpec, lists: list[CodeList], decimal: str,
@@ -136,39 +146,48 @@ def _field_checks(field: FieldSpec, lists: list[CodeList], decimal: str,
     checks = []
     if field.required:
         checks.append((MISSING_VALUE, f"{value} IS NULL",
-                       "'this column is required; the cell is empty'"))
+                       say_sql("this column is required; the cell is empty")))
     if field.type != "string":
         checks.append((TYPE_ERROR, f"{value} IS NOT NULL AND {typed} IS NULL",
                        _type_message(value, field, decimal)))
     if field.minimum is not None or field.maximum is not None:
-        bounds, outside = [], []
+        outside = []
         if field.minimum is not None:
-            bounds.append(f"at least {field.minimum:g}")
             outside.append(f"{typed} < {field.minimum!r}")
         if field.maximum is not None:
-            bounds.append(f"at most {field.maximum:g}")
             outside.append(f"{typed} > {field.maximum!r}")
-        checks.append((OUT_OF_RANGE, " OR ".join(outside),
-                       f"{quoted(value)} || {quote_literal(' must be ' + ' and '.join(bounds))}"))
+        bounds = {"value": quoted(value),
+                  "minimum": quote_literal(f"{field.minimum:g}" if field.minimum is not None
+                                           else ""),
+                  "maximum": quote_literal(f"{field.maximum:g}" if field.maximum is not None
+                                           else "")}
+        if field.maximum is None:
+            message = say_sql("{value} must be at least {minimum}", **bounds)
+        elif field.minimum is None:
+            message = say_sql("{value} must be at most {maximum}", **bounds)
+        else:
+            message = say_sql("{value} must be at least {minimum} and at most {maximum}",
+                              **bounds)
+        checks.append((OUT_OF_RANGE, " OR ".join(outside), message))
     if field.pattern is not None:
         checks.append((PATTERN_MISMATCH,
                        f"{value} IS NOT NULL AND NOT {full_match(value, field.pattern)}",
-                       f"{quoted(value)} || " + quote_literal(
-                           f" does not have the form of {field.title} (pattern "
-                           f"{field.pattern})") + " || "
+                       say_sql("{value} does not have the form of {title} (pattern {pattern})",
+                               value=quoted(value), title=quote_literal(translated(field.title)),
+                               pattern=quote_literal(field.pattern)) + " || "
                        + _zero_hint(value, full_match("{padded}", field.pattern))))
     if field.enum is not None:
         allowed = text_list(field.enum)
         checks.append((NOT_IN_CODE_LIST, f"{value} NOT IN ({allowed})",
-                       f"{quoted(value)} || " + quote_literal(
-                           " is not allowed here; use one of " + ", ".join(field.enum))
+                       say_sql("{value} is not allowed here; use one of {codes}",
+                               value=quoted(value), codes=quote_literal(", ".join(field.enum)))
                        + " || " + _zero_hint(value, "{padded} IN (" + allowed + ")")))
     for codes in lists:
         checks.append((NOT_IN_CODE_LIST, f"{value} IS NOT NULL AND NOT "
                        f"coalesce({codes.contains(value)}, false)",
-                       f"{quoted(value)} || " + quote_literal(
-                           f" is not a code in the {codes.resource} table") + " || "
-                       + _zero_hint(value, codes.contains("{padded}"))))
+                       say_sql("{value} is not a code in the {table} table", value=quoted(value),
+                               table=quote_literal(codes.resource))
+                       + " || " + _zero_hint(value, codes.contains("{padded}"))))
     return checks
 
 
@@ -197,7 +216,8 @@ def _key_query(table: LoadedTable) -> str | None:
     aliased = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
     value = " || ' / ' || ".join(f"coalesce(t.{quote_identifier(k)}, '')" for k in key)
-    message = quote_literal("the key (" + ", ".join(key) + ") repeats row ")
+    message = say_sql("the key ({key}) repeats row {first}", key=quote_literal(", ".join(key)),
+                      first="first")
     # An empty key cell repeats too (as missing in both rows), as pandas counted it.
     same = " AND ".join(f"keyed.k{i} IS NOT DISTINCT FROM repeated.k{i}"
                         for i in range(len(keys)))
@@ -206,7 +226,7 @@ def _key_query(table: LoadedTable) -> str | None:
     return (f"WITH keyed AS ({rows}), repeated AS (SELECT {names} FROM keyed GROUP BY ALL "
             f"HAVING count(*) > 1) "
             f"SELECT row, {quote_literal(', '.join(key))} AS field, value, "
-            f"{message} || first AS message FROM (SELECT {ROW} AS row, value, "
+            f"{message} AS message FROM (SELECT {ROW} AS row, value, "
             f"row_number() OVER (PARTITION BY {names} ORDER BY {ROW}) AS repeat, "
             f"min({ROW}) OVER (PARTITION BY {names}) AS first "
             f"FROM keyed SEMI JOIN repeated ON ({same})) WHERE repeat > 1")
@@ -242,8 +262,9 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
             queries.append((
                 DUPLICATE_VALUE,
                 f"SELECT row, {quote_literal(field.name)} AS field, value, message FROM ("
-                f"SELECT t.{ROW} AS row, {value} AS value, {quoted(value)} || ' appears in an "
-                f"earlier row' AS message, row_number() OVER (PARTITION BY {value} ORDER BY "
+                f"SELECT t.{ROW} AS row, {value} AS value, "
+                f"{say_sql('{value} appears in an earlier row', value=quoted(value))} AS message, "
+                f"row_number() OVER (PARTITION BY {value} ORDER BY "
                 f"t.{ROW}) AS repeat FROM {table.text_table} t) WHERE repeat > 1",
                 names.index(field.name) * _PER_FIELD + _PER_FIELD - 1))
     source = f"{table.text_table} t JOIN {table.typed_table} y USING ({ROW})"

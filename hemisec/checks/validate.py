@@ -30,6 +30,7 @@ from hemisec.read.sources import TableSource, resolve_submission
 from hemisec.read.tables import MISSING_CELL, ROW, LoadedTable, load_table, package_table
 from hemisec.read.workspace import Workspace
 from hemisec.sql import quote_identifier, quote_literal
+from hemisec.translate import current_language, say, translated
 
 #: The order findings are listed in: by file and row, then by check.
 REPORT_ORDER = 'file, row NULLS LAST, "check", batch, ord, seq'
@@ -49,6 +50,8 @@ class Report:
     #: The workspace table of every finding, in report order (column `position`).
     findings_table: str | None = None
     max_findings: int | None = None
+    #: The language the findings and notices were worded in (the run's).
+    language: str = "en"
 
     @property
     def errors(self) -> int:
@@ -112,10 +115,11 @@ class Report:
         return self.total if self.max_findings is None else min(self.total, self.max_findings)
 
     def summary(self) -> pd.DataFrame:
-        """Occurrences per check, errors first; counts never depend on a display cap."""
+        """Occurrences per check, errors first, with what to do in the run's language;
+        counts never depend on a display cap."""
         counts = self.counts.copy()
         counts["level"] = counts["check"].map({c.id: c.level for c in CHECKS.values()})
-        counts["fix"] = counts["check"].map({c.id: c.fix for c in CHECKS.values()})
+        counts["fix"] = counts["check"].map({c.id: c.fix_in(translated) for c in CHECKS.values()})
         order = counts["severity"].map({"error": 0, "warning": 1})
         return (counts.assign(_order=order)
                 .sort_values(["_order", "count", "check"], ascending=[True, False, True])
@@ -261,12 +265,12 @@ def held_tables(against: Path | None, package: DataPackage, names: list[str], ws
             raise UsageError(f"--against {against}: not a hemisec database ({exc})") from None
         finally:
             ws.con.execute("DETACH held")
-        return held, f"the database {against.name}"
+        return held, say("the database {name}", name=against.name)
     sources = resolve_submission([against], package).sources
     for name in [n for n in names if n in sources]:
         held[name] = load_table(sources[name], package.tables[name], options, ws).typed_table
-    origin = ("the package's own data" if against.resolve() == package.descriptor_path
-              else f"the package {against}")
+    origin = (say("the package's own data") if against.resolve() == package.descriptor_path
+              else say("the package {path}", path=against))
     return held, origin
 
 
@@ -286,30 +290,33 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
     for name in [n for n in package.reference_tables if n in loaded]:
         table = loaded[name]
         if not _readable(table):  # its own findings say what is wrong; ours are used
-            notices.append(f"{table.file} could not be read with the columns of {name} "
-                           f"(see its findings): codes were checked against the package's "
-                           f"own {name} table.")
+            notices.append(say("{file} could not be read with the columns of {table} (see "
+                               "its findings): codes were checked against the package's own "
+                               "{table} table.", file=table.file, table=name))
         elif table.rows == 0:  # an unfilled template sheet replaces nothing
-            notices.append(f"{table.file} has no rows: the package's own {name} "
-                           "table was used instead.")
+            notices.append(say("{file} has no rows: the package's own {table} table was "
+                               "used instead.", file=table.file, table=name))
             del loaded[name]
         else:
             references[name] = (table.text_table, table.columns)
 
     if "population" in loaded and loaded["population"].rows:  # an empty sheet gives none
         population = loaded["population"]
-        origin = f"the submitted population table ({loaded['population'].file})"
+        origin = say("the submitted population table ({file})", file=population.file)
     else:
         population = package_table(package, "population", ws)
-        origin = "the package's population table"
+        origin = say("the package's population table")
         if any(n in loaded for n in ("homicide", "prison")):
             notices.append(
-                "No population table was submitted: rates and coverage were checked against "
-                + origin + (" (synthetic demo figures)." if package.synthetic else "."))
+                say("No population table was submitted: rates and coverage were checked "
+                    "against the package's population table (synthetic demo figures).")
+                if package.synthetic else
+                say("No population table was submitted: rates and coverage were checked "
+                    "against the package's population table."))
     if any(_is_synthetic(t) for t in loaded.values()):
-        notices.append(
-            f"This data is hemisec's synthetic demo (its source says '{SYNTHETIC_MARKER}'): "
-            "the figures are invented and must not be cited as statistics.")
+        notices.append(say(
+            "This data is hemisec's synthetic demo (its source says '{marker}'): the figures "
+            "are invented and must not be cited as statistics.", marker=SYNTHETIC_MARKER))
 
     findings = FindingsTable(ws.con, ws.name("findings"))
     for table in loaded.values():
@@ -336,11 +343,11 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
             check_revisions(loaded[name], table, origin, findings)
             check_series_with_held(loaded[name], table, origin, findings)
         if origin is None and any(n in loaded for n in _revisable(package)):
-            notices.append("Revisions were not checked: the package's own data is the "
-                           "synthetic demo; give --against DATABASE_OR_PACKAGE to compare "
-                           "the submission with the figures already published.")
+            notices.append(say("Revisions were not checked: the package's own data is the "
+                               "synthetic demo; give --against DATABASE_OR_PACKAGE to compare "
+                               "the submission with the figures already published."))
     table, counts = _finish(findings, ws)
     tables = [{"resource": n, "file": t.file, "rows": t.rows, "format": t.describe_format(),
                "dialect": t.dialect.to_dict() if t.dialect else None}
               for n, t in loaded.items()]
-    return Report(counts, tables, notices, loaded, ws, table, max_findings)
+    return Report(counts, tables, notices, loaded, ws, table, max_findings, current_language())

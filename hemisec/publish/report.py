@@ -38,60 +38,62 @@ def write_json(report: Report, out: TextIO) -> None:
     out.write("\n}\n")
 
 
-def render_text(report: Report, console: Console, max_per_check: int = 20,
-                language: str = "en") -> None:
-    """A summary by check, then the occurrences, readable on an 80-column terminal.
+def render_text(report: Report, console: Console, max_per_check: int = 20) -> None:
+    """A summary by check, then the occurrences, readable on an 80-column terminal, in
+    the run's language (the findings were worded in it).
 
     `max_per_check` caps the occurrences listed per check (0 = all); the counts in the
-    summary always cover every finding. What to do is said in `language` where the
-    catalogue has it (the findings' messages are English for now).
+    summary always cover every finding.
     """
-    from hemisec.translate import translator
+    from hemisec.translate import say, say_number, translated
 
-    _ = translator(language)
+    severities = {"error": say("error"), "warning": say("warning")}
     rows = sum(int(t["rows"]) for t in report.tables)
-    console.print(Text(f"hemisec validate: {len(report.tables)} table(s), {rows:,} rows",
-                       style="bold"))
+    console.print(Text(say("hemisec validate: {tables} table(s), {rows:,} rows",
+                           tables=len(report.tables), rows=rows), style="bold"))
     width = max((len(str(t["resource"])) for t in report.tables), default=0)
     for table in report.tables:
-        rows = f"{int(table['rows']):,} rows"
+        rows = say("{rows:,} rows", rows=int(table["rows"]))
         console.print(Text(f"  {table['resource']:<{width}} {printable(table['file'])} "
                            f"({rows}; {table['format']})", overflow="fold"))
     for notice in report.notices:
-        console.print(Text("Note: " + printable(notice), style="yellow"))
+        console.print(Text(say("Note: {notice}", notice=printable(notice)), style="yellow"))
 
-    verdict = "VALID" if report.valid else "NOT VALID"
+    counts = {"errors": report.errors, "warnings": report.warnings}
+    verdict = (say("VALID: {errors:,} error(s), {warnings:,} warning(s)", **counts)
+               if report.valid else
+               say("NOT VALID: {errors:,} error(s), {warnings:,} warning(s)", **counts))
     style = "bold green" if report.valid else "bold red"
-    console.print(Text(f"\n{verdict}: {report.errors:,} error(s), {report.warnings:,} warning(s)",
-                       style=style))
+    console.print(Text("\n" + verdict, style=style))
     if report.total == 0:
         return
 
-    summary = Table(title="Summary by check, by ESS validation level", title_justify="left",
-                    expand=True, show_lines=False, pad_edge=False)
-    summary.add_column("level", justify="right", no_wrap=True)
-    summary.add_column("check", no_wrap=True)
-    summary.add_column("severity", no_wrap=True)
-    summary.add_column("count", justify="right", no_wrap=True)
-    summary.add_column("what to do", ratio=1)
+    summary = Table(title=say("Summary by check, by ESS validation level"),
+                    title_justify="left", expand=True, show_lines=False, pad_edge=False)
+    summary.add_column(say("level"), justify="right", no_wrap=True)
+    summary.add_column(say("check"), no_wrap=True)
+    summary.add_column(say("severity"), no_wrap=True)
+    summary.add_column(say("count"), justify="right", no_wrap=True)
+    summary.add_column(say("what to do"), ratio=1)
     records = report.summary().to_dict(orient="records")
     levels = sorted({rec["level"] for rec in records})
     for level in levels:
         for rec in (r for r in records if r["level"] == level):
-            summary.add_row(str(level), rec["check"], rec["severity"], f"{rec['count']:,}",
-                            _(rec["fix"]))
+            summary.add_row(str(level), rec["check"], severities[rec["severity"]],
+                            say_number(rec["count"]), rec["fix"])
         summary.add_section()
     console.print(summary)
-    console.print(Text("Levels: " + "; ".join(f"{level} {LEVELS[level]}" for level in levels)
-                       + ".", style="dim"))
+    console.print(Text(say("Levels: {levels}.", levels="; ".join(
+        f"{level} {translated(LEVELS[level])}" for level in levels)), style="dim"))
 
-    console.print(Text("\nOccurrences (file:row column 'value': what is wrong)", style="bold"))
+    console.print(Text("\n" + say("Occurrences (file:row column 'value': what is wrong)"),
+                       style="bold"))
     # Only the findings listed are fetched from the workspace: max_per_check of each check.
     listed = report.fetch(per_check=max_per_check or None)
     totals = report.counts.set_index("check")["count"]
     for (severity, check), shown in listed.groupby(["severity", "check"], sort=False):
         total = int(totals[check])
-        console.print(Text(f"\n{severity} {check} ({total:,})",
+        console.print(Text(f"\n{severities[severity]} {check} ({say_number(total)})",
                            style="red" if severity == "error" else "yellow"))
         for rec in shown.to_dict(orient="records"):  # bounded by max_per_check
             where = rec["file"] + (f":{rec['row']}" if rec["row"] is not None else "")
@@ -100,4 +102,5 @@ def render_text(report: Report, console: Console, max_per_check: int = 20,
                                overflow="fold"))
         hidden = total - len(shown)
         if hidden > 0:
-            console.print(f"  ... and {hidden:,} more (--max-per-check 0 lists all)")
+            console.print(say("  ... and {count:,} more (--max-per-check 0 lists all)",
+                              count=hidden))

@@ -805,12 +805,12 @@ class Site:
                     .reset_index())
         check_rows = [[Markup("<code>{}</code>").format(r.check),
                        self.severity_label(r.severity),
-                       CHECKS[r.check].title if r.check in CHECKS else "", r.tables,
+                       CHECKS[r.check].title_in(_) if r.check in CHECKS else "", r.tables,
                        self.number(r.findings, 0), r.countries]
                       for r in by_check.itertuples(index=False)]
         check_table = Table([_("Check"), _("Severity"), _("What it finds"), _("Tables"),
                              _("Findings"), _("Member states")], check_rows,
-                            numeric={4, 5}, english={2})
+                            numeric={4, 5})
         located = findings[findings["iso3"].notna()]
         return self.page(
             "quality.html", "", _("Data quality"), page="quality",

@@ -8,8 +8,9 @@ finding (all that `--max-findings` lets through, as the JSON report does), strea
 the validation's workspace to the file, so neither is ever whole in memory.
 
 Both are written in the reader's language: the texts below are msgids, marked with `_`
-and translated where used. What the checks themselves write (titles, fixes, messages,
-notices) is English, and the page says so with `lang="en"`.
+and translated where used; the checks' titles and fixes are translated from their
+templates. The findings' messages and the notices were worded in the language of the
+validation run; where that is not the page's, the page says so with `lang`.
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ def _shown_cells(listed: pd.DataFrame, cut_text: str,
 
 
 def _summary_levels(report: Report, counts: pd.DataFrame, t: Callable[[str], str],
-                    number: Callable[[int], str], english: Markup) -> list[dict[str, Any]]:
+                    number: Callable[[int], str], language: str) -> list[dict[str, Any]]:
     """The summary by check, grouped by ESS validation level, each check linked to its
     first findings."""
     first = {check: _anchor("f", resource, check) for resource, check in
@@ -224,12 +225,14 @@ def _summary_levels(report: Report, counts: pd.DataFrame, t: Callable[[str], str
     for level in sorted(int(n) for n in summary["level"].unique()):  # at most six
         description = t(LEVELS[level])
         checks = [{
-            "check": rec["check"], "title": t(CHECKS[rec["check"]].title),
+            "check": rec["check"], "title": CHECKS[rec["check"]].title_in(t),
             "severity": rec["severity"], "severity_label": t(SEVERITIES[rec["severity"]]),
-            "count": number(rec["count"]), "fix": t(rec["fix"]), "anchor": first[rec["check"]],
+            "count": number(rec["count"]), "fix": CHECKS[rec["check"]].fix_in(t),
+            "anchor": first[rec["check"]],
         } for rec in summary[summary["level"] == level].to_dict(orient="records")]
         levels.append({"level": level, "description": description, "checks": checks,
-                       "english": english if description == LEVELS[level] else Markup("")})
+                       "english": Markup(' lang="en"') if language != "en" and
+                       description == LEVELS[level] else Markup("")})
     return levels
 
 
@@ -255,9 +258,9 @@ def _finding_groups(report: Report, counts: pd.DataFrame, per_check: int,
             rows = [] if rows is None else rows.to_dict(orient="records")
             more = int(rec["count"]) - len(rows)
             entries.append({
-                "check": check.id, "title": t(check.title), "severity": check.severity,
+                "check": check.id, "title": check.title_in(t), "severity": check.severity,
                 "severity_label": t(SEVERITIES[check.severity]),
-                "count": number(rec["count"]), "fix": t(check.fix), "rows": rows,
+                "count": number(rec["count"]), "fix": check.fix_in(t), "rows": rows,
                 "anchor": _anchor("f", resource, check.id),
                 "more": t(MORE).format(more=number(more)) if more > 0 else None})
         groups.append({"resource": resource, "anchor": _anchor("t", resource),
@@ -272,7 +275,10 @@ def render_html(report: Report, language: str, *, per_check: int = PER_CHECK,
 
     t = translator(language)
     number = _number(language)
-    english = Markup(' lang="en"') if language != "en" else Markup("")
+    # Findings and notices are worded when the checks run: marked where their language is
+    # not the page's (a report validated in one language, written in another).
+    worded = (Markup(' lang="{}"').format(report.language) if report.language != language
+              else Markup(""))
     iso, when = _now(generated)
     version = _version()
     date = Markup('<time datetime="{}">{}</time>').format(iso, when)
@@ -291,7 +297,7 @@ def render_html(report: Report, language: str, *, per_check: int = PER_CHECK,
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return environment.get_template("validation.html").render(
-        language=language, english=english, version=version,
+        language=language, worded=worded, version=version,
         css=Markup((TEMPLATES / "validation.css").read_text(encoding="utf-8")),
         t={key: t(text) for key, text in TEXTS.items()},
         verdict={"valid": report.valid, "word": t(VALID if report.valid else NOT_VALID),
@@ -301,7 +307,7 @@ def render_html(report: Report, language: str, *, per_check: int = PER_CHECK,
         footer=escape(t(FOOTER)).format(date=date, version=version),
         demo_notices=demo, notices=[n for n in report.notices if n not in demo],
         tables=[{**table, "rows": number(int(table["rows"]))} for table in report.tables],
-        levels=_summary_levels(report, counts, t, number, english), groups=groups,
+        levels=_summary_levels(report, counts, t, number, language), groups=groups,
         listed_note=listed_note)
 
 
@@ -388,8 +394,8 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
     line(*map(t, SUMMARY_HEADINGS), style="heading")
     summary = report.summary().sort_values("level", kind="stable")
     for rec in summary.to_dict(orient="records"):  # one per check
-        line(int(rec["level"]), rec["check"], t(CHECKS[rec["check"]].title),
-             t(SEVERITIES[rec["severity"]]), int(rec["count"]), t(rec["fix"]))
+        line(int(rec["level"]), rec["check"], CHECKS[rec["check"]].title_in(t),
+             t(SEVERITIES[rec["severity"]]), int(rec["count"]), CHECKS[rec["check"]].fix_in(t))
     row += 1
     line(t(LEVELS_HEADING), style="label")
     for level, description in LEVELS.items():
@@ -409,7 +415,7 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
     widths = (9, 6, 28, 16, 26, 7, 16, 22, 60, 40, 36)
     headings = [t(h) for h in FINDING_HEADINGS]
     levels = {c.id: c.level for c in CHECKS.values()}
-    fixes = {c.id: t(c.fix) for c in CHECKS.values()}
+    fixes = {c.id: c.fix_in(t) for c in CHECKS.values()}
     last = len(headings) - 1
 
     def new_sheet(number: int) -> Any:

@@ -11,6 +11,7 @@ import duckdb
 
 from hemisec.read.dialect import ReadOptions, UndecodableFile, decode, detect
 from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
+from hemisec.translate import say
 
 #: Larger cells are refused: no table of the package needs them, and they are how a
 #: damaged or hostile file exhausts memory.
@@ -23,9 +24,10 @@ def read_delimited(path: Path, columns: list[str], options: ReadOptions) -> RawT
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnreadableFile(f"the file cannot be read ({exc.strerror})") from None
+        raise UnreadableFile(say("the file cannot be read ({reason})", reason=exc.strerror)
+                             ) from None
     if not data.strip():
-        raise UnreadableFile("the file is empty: it has no header line")
+        raise UnreadableFile(say("the file is empty: it has no header line"))
     try:
         text, encoding, guessed = decode(data, options.encoding)
     except UndecodableFile as exc:
@@ -38,15 +40,17 @@ def read_delimited(path: Path, columns: list[str], options: ReadOptions) -> RawT
     except csv.Error as exc:
         detail = str(exc)
         if "field larger than field limit" in detail:
-            detail = f"a cell is longer than {MAX_CELL_CHARACTERS:,} characters"
+            detail = say("a cell is longer than {count:,} characters", count=MAX_CELL_CHARACTERS)
         elif "NUL" in detail:
-            detail = "it holds a NUL byte (is it a binary file, or another encoding?)"
-        raise UnreadableFile(f"not a readable table: {detail}", row=reader.line_num) from None
+            detail = say("it holds a NUL byte (is it a binary file, or another encoding?)")
+        raise UnreadableFile(say("not a readable table: {reason}", reason=detail),
+                             row=reader.line_num) from None
     widths = list(map(len, rows))
     if widths and max(widths) > MAX_COLUMNS:
         row = widths.index(max(widths)) + 1
-        raise UnreadableFile(f"row {row} has {max(widths):,} cells; no table of the package has "
-                             f"more than {MAX_COLUMNS:,} columns", row=row)
+        raise UnreadableFile(say("row {row} has {cells:,} cells; no table of the package has "
+                                 "more than {columns:,} columns", row=row, cells=max(widths),
+                                 columns=MAX_COLUMNS), row=row)
     header = rows[0] if rows else []
     return RawTable(header, frame_from_rows(rows[1:], first_row=2), dialect)
 

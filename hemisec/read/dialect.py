@@ -15,6 +15,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from hemisec.translate import say
+
 #: Delimiters a spreadsheet writes, in the order a tie is broken.
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -77,11 +79,14 @@ class Dialect:
 
     def describe(self) -> str:
         """E.g. "Windows-1252, semicolon-separated, decimal comma, CRLF line ends"."""
-        parts = [encoding_name(self.encoding),
-                 f"{DELIMITER_NAMES[self.delimiter]}-separated"]
+        from hemisec.translate import say
+
+        separated = {",": say("comma-separated"), ";": say("semicolon-separated"),
+                     "\t": say("tab-separated"), "|": say("pipe-separated")}
+        parts = [encoding_name(self.encoding), separated[self.delimiter]]
         if self.decimal == ",":
-            parts.append("decimal comma")
-        parts.append(f"{self.line_ends} line ends")
+            parts.append(say("decimal comma"))
+        parts.append(say("{line_ends} line ends", line_ends=self.line_ends))
         return ", ".join(parts)
 
     def is_plain(self) -> bool:
@@ -96,8 +101,11 @@ class Dialect:
 
     def override_hint(self) -> str:
         """How to override what was guessed."""
-        flags = {"encoding": "--encoding (e.g. --encoding cp1252 or utf-8)",
-                 "delimiter": "--delimiter (',', ';' or tab)", "decimal": "--decimal ('.' or ',')"}
+        from hemisec.translate import say
+
+        flags = {"encoding": say("--encoding (e.g. --encoding cp1252 or utf-8)"),
+                 "delimiter": say("--delimiter (',', ';' or tab)"),
+                 "decimal": say("--decimal ('.' or ',')")}
         return "; ".join(flags[g] for g in self.guessed)
 
 
@@ -106,9 +114,10 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
     Text with NUL characters is not a table a spreadsheet wrote: refused."""
     text, name, guessed = _decode(data, encoding)
     if "\x00" in text:
-        raise UndecodableFile("the file holds NUL characters: it is not text in "
-                              f"{encoding_name(name)} (a binary file, or UTF-16 without its "
-                              "byte-order mark? give --encoding)")
+        raise UndecodableFile(say("the file holds NUL characters: it is not text in "
+                                  "{encoding} (a binary file, or UTF-16 without its "
+                                  "byte-order mark? give --encoding)",
+                                  encoding=encoding_name(name)))
     return text, name, guessed
 
 
@@ -117,18 +126,20 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
         try:
             return data.decode(encoding), encoding, False
         except UnicodeDecodeError as exc:
-            raise UndecodableFile(f"the file is not {encoding} text (byte {exc.start}): "
-                                  "check --encoding") from None
+            raise UndecodableFile(say("the file is not {encoding} text (byte {byte}): check "
+                                      "--encoding", encoding=encoding, byte=exc.start)) from None
         except (UnicodeError, LookupError) as exc:
-            raise UndecodableFile(f"the file cannot be read as {encoding} ({exc}): check "
-                                  "--encoding") from None
+            raise UndecodableFile(say("the file cannot be read as {encoding} ({reason}): "
+                                      "check --encoding", encoding=encoding, reason=exc)
+                                  ) from None
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(name), name, False
             except UnicodeDecodeError as exc:
-                raise UndecodableFile(f"the file starts as {encoding_name(name)} but byte "
-                                      f"{exc.start} is not: it may be damaged") from None
+                raise UndecodableFile(say("the file starts as {encoding} but byte {byte} is "
+                                          "not: it may be damaged", encoding=encoding_name(name),
+                                          byte=exc.start)) from None
     try:
         return data.decode("utf_8"), "utf_8", False
     except UnicodeDecodeError:
@@ -137,8 +148,8 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
 
     best = from_bytes(data, cp_isolation=[*SINGLE_BYTE_ENCODINGS, "utf_16"]).best()
     if best is None:
-        raise UndecodableFile("the file's encoding could not be recognised: save it as UTF-8 "
-                              "CSV, or give --encoding")
+        raise UndecodableFile(say("the file's encoding could not be recognised: save it as "
+                                  "UTF-8 CSV, or give --encoding"))
     name = best.encoding
     # Latin-1 and Windows-1252 agree on every letter; 1252 is what Excel writes.
     if name in ("latin_1", "iso8859_15") and not any(b in data for b in b"\x81\x8d\x8f\x90\x9d"):

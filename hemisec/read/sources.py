@@ -18,6 +18,7 @@ from hemisec.package import DataPackage
 from hemisec.paths import display_path
 from hemisec.read.raw import UnreadableFile
 from hemisec.read.workbook import WORKBOOK_SUFFIXES, sheet_names
+from hemisec.translate import say
 
 #: Delimited text: what Excel saves as "CSV" (.csv) and as "Unicode text" (.txt).
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -72,7 +73,8 @@ def _workbook_sources(path: Path, package: DataPackage, submission: Submission,
         if stem_table is None:
             if explicit:
                 raise UsageError(f"{display_path(path)}: {exc}") from None
-            submission.notices.append(f"Skipped {display_path(path)}: {exc}.")
+            submission.notices.append(say("Skipped {file}: {reason}.", file=display_path(path),
+                                          reason=exc))
             return 0
         # The table's reader meets the damage again and reports it as a finding.
         submission.add(TableSource(stem_table, path))
@@ -84,16 +86,17 @@ def _workbook_sources(path: Path, package: DataPackage, submission: Submission,
         submission.add(TableSource(table, path, sheet))
     others = [s for s in sheets if s not in {sheet for sheet, _ in tables}]
     if tables and others:
-        submission.notices.append(
-            f"{display_path(path)}: sheets not named after a table were not read: "
-            + ", ".join(f"'{s}'" for s in others) + ".")
+        submission.notices.append(say(
+            "{file}: sheets not named after a table were not read: {sheets}.",
+            file=display_path(path), sheets=", ".join(f"'{s}'" for s in others)))
     if not tables:
-        message = (f"{display_path(path)}: no sheet is named after a table of the package "
-                   f"(sheets: {', '.join(sheets) or 'none'}); name each sheet after its "
-                   f"table: {', '.join(package.observation_tables)}")
+        message = say("{file}: no sheet is named after a table of the package (sheets: "
+                      "{sheets}); name each sheet after its table: {tables}",
+                      file=display_path(path), sheets=", ".join(sheets) or say("none"),
+                      tables=", ".join(package.observation_tables))
         if explicit:
             raise UsageError(message)
-        submission.notices.append(f"Skipped {message}.")
+        submission.notices.append(say("Skipped {reason}.", reason=message))
     return len(tables)
 
 
@@ -134,9 +137,10 @@ def _add_folder(folder: Path, package: DataPackage, submission: Submission) -> N
         elif path.suffix.lower() not in WORKBOOK_SUFFIXES:  # workbooks said why already
             skipped.append(path.name)
     if skipped:
-        submission.notices.append(
-            f"Skipped in {display_path(folder)}: " + ", ".join(skipped)
-            + f" (not named after a table; tables are {', '.join(package.tables)}).")
+        submission.notices.append(say(
+            "Skipped in {folder}: {files} (not named after a table; tables are {tables}).",
+            folder=display_path(folder), files=", ".join(skipped),
+            tables=", ".join(package.tables)))
     if not found:
         raise UsageError(f"{display_path(folder)}: the folder has no file named after a table "
                          f"(.csv or .xlsx named e.g. homicide.csv, or a workbook with a "

@@ -29,6 +29,7 @@ from hemisec.read.sources import TableSource
 from hemisec.read.workbook import read_sheet, sheet_names
 from hemisec.read.workspace import Workspace
 from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, text_list
+from hemisec.translate import say, say_each
 
 FILE_UNREADABLE = register(
     "file-unreadable", "error", "file", "The file could not be read as a table",
@@ -140,7 +141,7 @@ class LoadedTable:
         return name in self.columns
 
     def describe_format(self) -> str:
-        return self.dialect.describe() if self.dialect else "Excel workbook sheet"
+        return self.dialect.describe() if self.dialect else say("Excel workbook sheet")
 
     def _frame(self, table: str) -> pd.DataFrame:
         frame = self.workspace.con.execute(
@@ -188,15 +189,17 @@ def _header_findings(header: list[str], spec: TableSpec, file: str) -> pd.DataFr
 
     def extra_message(name: str) -> str:
         close = by_lower.get(name.strip().lower())
-        hint = f" (write it '{close}': names are lower case)" if close else ""
-        return f"'{name}' is not a column of {spec.name}{hint}"
+        if close:
+            return say("'{name}' is not a column of {table} (write it '{close}': names are "
+                       "lower case)", name=name, table=spec.name, close=close)
+        return say("'{name}' is not a column of {table}", name=name, table=spec.name)
 
     problems = [
         (MISSING_COLUMN, [n for n in expected if n not in header],
-         lambda n: f"the header has no column '{n}'"),
+         lambda n: say("the header has no column '{name}'", name=n)),
         (EXTRA_COLUMN, [n for n in dict.fromkeys(header) if n not in expected], extra_message),
         (DUPLICATE_COLUMN, pd.Series(header)[pd.Series(header).duplicated()].unique().tolist(),
-         lambda n: f"'{n}' appears more than once in the header"),
+         lambda n: say("'{name}' appears more than once in the header", name=n)),
     ]
     return concat_findings([
         make_findings(check, resource=spec.name, file=file, row=1,
@@ -212,15 +215,17 @@ def _wide_layout(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame 
     years = [h for h in header if _YEAR_HEADER.fullmatch(h)]
     if len(years) < 2 or "year" in header:
         return None
-    value = spec.value_field or "the value column"
+    value = spec.value_field or say("the value column")
     keys = [n for n in spec.field_names if n not in ("year", spec.value_field)]
     return make_findings(
         WIDE_LAYOUT, resource=spec.name, file=file, row=1, field=f"{years[0]} ... {years[-1]}",
         value=", ".join(years),
-        message=f"{len(years)} columns are years ({years[0]} to {years[-1]}): hemisec reads one "
-                f"row per year, with the columns {', '.join(spec.field_names)}; move each "
-                f"year's figure into its own row, its year in 'year' and the figure in "
-                f"'{value}' (keeping {', '.join(keys[:3])}... on every row)")
+        message=say("{count} columns are years ({first} to {last}): hemisec reads one row per "
+                    "year, with the columns {columns}; move each year's figure into its own "
+                    "row, its year in 'year' and the figure in '{value}' (keeping {keys}... on "
+                    "every row)", count=len(years), first=years[0], last=years[-1],
+                    columns=", ".join(spec.field_names), value=value,
+                    keys=", ".join(keys[:3])))
 
 
 @dataclass
@@ -291,14 +296,17 @@ def _drop_trailing_empties(raw: _Raw, ws: Workspace, label: str,
         width -= 1
     beyond = filled_columns[width:]
     if width < len(header) or (len(beyond) and not any(beyond)):
-        notices.append(f"{label}: {len(source.header) - width or len(beyond)} trailing empty "
-                       "column(s) were ignored (a spreadsheet wrote them).")
+        notices.append(say("{file}: {count} trailing empty column(s) were ignored (a "
+                           "spreadsheet wrote them).", file=label,
+                           count=len(source.header) - width or len(beyond)))
     keep = last_with_value or 1
     trailing = (last_row or 1) - keep
     if trailing:
-        what = ("unused template row(s) (nothing but the prefilled country)" if source.prefilled
-                else "trailing empty row(s)")
-        notices.append(f"{label}: {trailing:,} {what} were ignored.")
+        notices.append(
+            say("{file}: {count:,} unused template row(s) (nothing but the prefilled country) "
+                "were ignored.", file=label, count=trailing) if source.prefilled else
+            say("{file}: {count:,} trailing empty row(s) were ignored.", file=label,
+                count=trailing))
     return header[:width], keep, notices
 
 
@@ -318,8 +326,8 @@ def _row_length_findings(raw: _Raw, ws: Workspace, spec: TableSpec, label: str,
             field=pd.Series(header, dtype="object").reindex(short["cells"].to_numpy())
             .reset_index(drop=True),
             value=None,
-            message=("the row has " + short["cells"].astype("string")
-                     + f" cells; the header has {width}").reset_index(drop=True)))
+            message=say_each("the row has {cells} cells; the header has {width}",
+                             cells=short["cells"], width=width).reset_index(drop=True)))
     if raw.width > width:
         first = ("CASE " + " ".join(f"WHEN {raw.filled(p)} THEN {p}"
                                     for p in range(width, raw.width)) + " END")
@@ -336,8 +344,8 @@ def _row_length_findings(raw: _Raw, ws: Workspace, spec: TableSpec, label: str,
                 field=pd.Series([column_name(p, workbook) for p in extra["position"]],
                                 dtype="object"),
                 value=values,
-                message="'" + values.astype("string") + "' is beyond the header's last column ("
-                + f"{width} columns)"))
+                message=say_each("'{value}' is beyond the header's last column ({width} "
+                                 "columns)", value=values, width=width)))
     return concat_findings(frames)
 
 
@@ -360,10 +368,11 @@ def _formula_findings(raw: _Raw, ws: Workspace, header: list[str], keep: int,
     return make_findings(
         FORMULA_CELL, resource=spec.name, file=label,
         row=line_numbers(pd.Index(formulas["row"])), field=fields, value=values,
-        message=("the cell holds the formula " + formula_text + "; its saved value '" + saved
-                 + "' was checked")
-        .where(saved != "", "the cell holds the formula " + formula_text
-               + " and no saved value (open and save the workbook in Excel)"))
+        message=say_each("the cell holds the formula {formula}; its saved value '{saved}' was "
+                         "checked", formula=formula_text, saved=saved)
+        .where(saved != "", say_each("the cell holds the formula {formula} and no saved value "
+                                     "(open and save the workbook in Excel)",
+                                     formula=formula_text)))
 
 
 def _infer_decimal(ws: Workspace, text_table: str, columns: list[str], spec: TableSpec,
@@ -470,7 +479,7 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     if len(blank):
         findings.append(make_findings(
             BLANK_ROW, resource=spec.name, file=label, row=line_numbers(blank),
-            field=None, value=None, message="the row is empty"))
+            field=None, value=None, message=say("the row is empty")))
     # A blank row is one finding, not one per empty required cell (as in frictionless).
     # The text is a view of the cells: the typed table is the one copy made.
     text = ws.name(f"text_{spec.name}")
@@ -479,7 +488,8 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     if rows == 0 and not len(blank):
         findings.append(make_findings(
             TABLE_EMPTY, resource=spec.name, file=label, row=None, field=None, value=None,
-            message=f"the table has a header and no rows: nothing of {spec.name} was checked"))
+            message=say("the table has a header and no rows: nothing of {table} was checked",
+                        table=spec.name)))
     decimal, dialect = _infer_decimal(ws, text, columns, spec, raw_table.dialect, options)
     if dialect is not None and not dialect.is_plain():
         notices.append(_dialect_notice(label, dialect))
@@ -489,11 +499,16 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
 
 
 def _dialect_notice(label: str, dialect: Dialect) -> str:
-    notice = f"{label} was read as {dialect.describe()}."
+    notice = say("{file} was read as {dialect}.", file=label, dialect=dialect.describe())
     if not dialect.certain:
-        verb = "was" if len(dialect.guessed) == 1 else "were"
-        notice += (f" The {' and '.join(dialect.guessed)} {verb} guessed: if values look "
-                   f"wrong, give {dialect.override_hint()}.")
+        names = {"encoding": say("encoding"), "delimiter": say("delimiter"),
+                 "decimal": say("decimal mark")}
+        guessed = say(" and ").join(names[g] for g in dialect.guessed)
+        notice += " " + (
+            say("The {what} was guessed: if values look wrong, give {flags}.", what=guessed,
+                flags=dialect.override_hint()) if len(dialect.guessed) == 1 else
+            say("The {what} were guessed: if values look wrong, give {flags}.", what=guessed,
+                flags=dialect.override_hint()))
     return notice
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
+from hemisec.translate import say
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: A workbook whose parts expand to more than this is refused before it is opened:
@@ -38,16 +39,17 @@ def _open(path: Path, *, formulas: bool) -> Any:
         with zipfile.ZipFile(path) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile("not a readable .xlsx workbook (damaged, or another format with "
-                             f"an .xlsx name): {exc}") from None
+        raise UnreadableFile(say("not a readable .xlsx workbook (damaged, or another format "
+                                 "with an .xlsx name): {reason}", reason=exc)) from None
     if expanded > MAX_UNCOMPRESSED_BYTES:
-        raise UnreadableFile(f"the workbook expands to {expanded / 2**20:,.0f} MB, more than "
-                             f"{MAX_UNCOMPRESSED_BYTES / 2**20:,.0f} MB: save its tables as CSV")
+        raise UnreadableFile(say("the workbook expands to {size:,.0f} MB, more than {limit:,.0f} "
+                                 "MB: save its tables as CSV", size=expanded / 2**20,
+                                 limit=MAX_UNCOMPRESSED_BYTES / 2**20))
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
-        raise UnreadableFile(f"not a readable .xlsx workbook: {type(exc).__name__}: "
-                             f"{exc}") from None
+        raise UnreadableFile(say("not a readable .xlsx workbook: {reason}",
+                                 reason=f"{type(exc).__name__}: {exc}")) from None
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -107,16 +109,16 @@ def _sheet_rows(path: Path, sheet: str, *,
     workbook = _open(path, formulas=formulas)
     try:
         if sheet not in workbook.sheetnames:
-            raise UnreadableFile(f"the workbook has no sheet '{sheet}'")
+            raise UnreadableFile(say("the workbook has no sheet '{sheet}'", sheet=sheet))
         worksheet = workbook[sheet]
         width = min(worksheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
         height = worksheet.max_row or 0
         if height * width > MAX_SHEET_CELLS:  # openpyxl would pad every row of that range
-            raise UnreadableFile(
-                f"the sheet's used range reaches row {height:,} and column {width:,} (a stray "
-                f"cell far below or right of the table?); hemisec reads up to "
-                f"{MAX_SHEET_CELLS:,} cells a sheet: delete what lies outside the table, or "
-                "save it as CSV")
+            raise UnreadableFile(say(
+                "the sheet's used range reaches row {row:,} and column {column:,} (a stray "
+                "cell far below or right of the table?); hemisec reads up to {cells:,} cells "
+                "a sheet: delete what lies outside the table, or save it as CSV", row=height,
+                column=width, cells=MAX_SHEET_CELLS))
         try:
             rows = [[(cell.value, getattr(cell, "number_format", None), cell.data_type)
                      for cell in row]
@@ -124,8 +126,8 @@ def _sheet_rows(path: Path, sheet: str, *,
         except UnreadableFile:
             raise
         except Exception as exc:  # the sheet's XML is parsed here, lazily: damage shows now
-            raise UnreadableFile(f"the sheet '{sheet}' is damaged ({type(exc).__name__}: "
-                                 f"{exc})") from None
+            raise UnreadableFile(say("the sheet '{sheet}' is damaged ({reason})", sheet=sheet,
+                                     reason=f"{type(exc).__name__}: {exc}")) from None
         return rows, _prefilled(workbook)
     finally:
         workbook.close()
@@ -142,7 +144,8 @@ def read_sheet(path: Path, sheet: str) -> RawTable:
             rows[r - 1][p] = cached[r - 1][p] if p < len(cached[r - 1]) else (None, None, "n")
     text = [[cell_text(value, number_format) for value, number_format, _ in row] for row in rows]
     if not text or not any(text[0]):
-        raise UnreadableFile(f"the sheet '{sheet}' has no header on its first row", row=1)
+        raise UnreadableFile(say("the sheet '{sheet}' has no header on its first row",
+                                 sheet=sheet), row=1)
     import pandas as pd  # workbooks are read by the commands that read tables
 
     formulas = pd.DataFrame(formula_cells, columns=["row", "position", "formula"])
