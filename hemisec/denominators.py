@@ -13,35 +13,32 @@ loaded by the build as the `denominators` table:
 
 from __future__ import annotations
 
-import pandas as pd
-
 KEY = ["iso3", "year", "sex"]
 COLUMNS = [*KEY, "population", "source", "series_rank", "series_years", "alternatives",
            "is_break", "note", "input_row"]
 
 
-def choose_population(population: pd.DataFrame) -> pd.DataFrame:
-    """One population per country, year and sex from a typed population table."""
-    rows = population.dropna(subset=[*KEY, "population", "source"])
-    if "input_row" not in rows:
-        rows = rows.assign(input_row=rows.index)
-    if rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
-    series = (rows.groupby(["iso3", "sex", "source"], as_index=False)
-              .agg(series_years=("year", "nunique"), last_year=("year", "max")))
-    series = series.sort_values(["iso3", "sex", "series_years", "last_year", "source"],
-                                ascending=[True, True, False, False, True], kind="stable")
-    series["series_rank"] = series.groupby(["iso3", "sex"]).cumcount() + 1
-    ranked = rows.merge(series[["iso3", "sex", "source", "series_rank", "series_years"]],
-                        on=["iso3", "sex", "source"])
-    alternatives = ranked.groupby(KEY)["source"].transform("size") - 1
-    ranked = ranked.assign(alternatives=alternatives).sort_values([*KEY, "series_rank"])
-    chosen = ranked.drop_duplicates(KEY).sort_values(KEY, ignore_index=True)
-    previous = chosen.groupby(["iso3", "sex"])["source"].shift()
-    changed = previous.notna() & (previous != chosen["source"])
-    chosen["is_break"] = changed
-    chosen["note"] = ("population series changes here from " + previous.fillna("")
-                      + " to " + chosen["source"]).where(changed)
-    return chosen[COLUMNS].astype({"series_rank": "int64", "series_years": "int64",
-                                   "alternatives": "int64", "is_break": "bool",
-                                   "input_row": "int64"})
+def choose_population(typed_table: str) -> str:
+    """A query of one population per country, year and sex (the columns COLUMNS) from a
+    typed population table in the workspace (with its row numbers, `_row`)."""
+    complete = " AND ".join(f"{c} IS NOT NULL" for c in [*KEY, "population", "source"])
+    return f"""
+        WITH rows AS (SELECT iso3, year, sex, population, source, _row AS input_row
+                      FROM {typed_table} WHERE {complete}),
+        series AS (SELECT iso3, sex, source, count(DISTINCT year) AS series_years,
+                          max(year) AS last_year FROM rows GROUP BY ALL),
+        ranked AS (SELECT *, row_number() OVER (PARTITION BY iso3, sex ORDER BY
+                              series_years DESC, last_year DESC, source) AS series_rank
+                   FROM series),
+        chosen AS (SELECT r.*, s.series_rank, s.series_years,
+                          count(*) OVER (PARTITION BY r.iso3, r.year, r.sex) - 1 AS alternatives
+                   FROM rows r JOIN ranked s USING (iso3, sex, source)
+                   QUALIFY row_number() OVER (PARTITION BY r.iso3, r.year, r.sex
+                                              ORDER BY s.series_rank) = 1),
+        marked AS (SELECT *, lag(source) OVER (PARTITION BY iso3, sex ORDER BY year)
+                             AS previous FROM chosen)
+        SELECT iso3, year, sex, population, source, series_rank, series_years, alternatives,
+               coalesce(previous <> source, false) AS is_break,
+               CASE WHEN previous <> source THEN 'population series changes here from '
+                    || previous || ' to ' || source END AS note, input_row
+        FROM marked ORDER BY iso3, year, sex"""

@@ -1,17 +1,18 @@
 """Findings: what every check reports, and the registry of checks.
 
-A finding is one problem in one place (file, row, column). Findings travel as a
-pandas DataFrame so that a table with a million bad cells is reported without a
-Python loop over rows.
+A finding is one problem in one place (file, row, column). Findings are rows of a
+workspace table that the checks' queries write into, so that a table with a million
+bad cells is reported without a Python loop over rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 Severity = Literal["error", "warning"]
 
@@ -77,55 +78,7 @@ def register(id: str, severity: Severity, kind: str, title: str, fix: str, *,
     return check
 
 
-def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
-
-
-def make_findings(
-    check: Check,
-    *,
-    resource: str,
-    file: str,
-    row: pd.Series | int | None = None,
-    field: pd.Series | str | None = None,
-    value: pd.Series | str | None = None,
-    message: pd.Series | str,
-) -> pd.DataFrame:
-    """Build a findings frame for one check from scalars or aligned Series."""
-    lengths = [len(x) for x in (row, field, value, message) if isinstance(x, pd.Series)]
-    n = lengths[0] if lengths else 1
-    if n == 0:
-        return empty_findings()
-
-    def column(x: object) -> list[object]:
-        if isinstance(x, pd.Series):
-            return x.astype("object").where(x.notna(), None).tolist()
-        return [x] * n
-
-    frame = pd.DataFrame({
-        "severity": check.severity,
-        "check": check.id,
-        "resource": resource,
-        "file": file,
-        "row": column(row),
-        "field": column(field),
-        "value": column(value),
-        "message": column(message),
-    })
-    frame["row"] = frame["row"].astype("Int64")
-    return frame
-
-
-def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_findings()
-    out = pd.concat(frames, ignore_index=True)
-    out["row"] = out["row"].astype("Int64")
-    return out
-
-
-def join_columns(frame: pd.DataFrame, separator: str) -> pd.Series:
+def join_columns(frame: pd.DataFrame, separator: str) -> pd.Series:  # for the importers
     """Each row's cells as one text, column by column (never a loop over rows)."""
     columns = [frame[c].astype("string").fillna("") for c in frame.columns]
     joined = columns[0]
@@ -178,18 +131,9 @@ class FindingsTable:
             f"{quote_literal(file)}, row, field, value, message, {batch}, ord, seq "
             f"FROM ({' UNION ALL '.join(selects)})")
 
-    def add_frame(self, frame: pd.DataFrame) -> None:
-        """Add findings built in pandas (the file-level ones, a few per file)."""
-        if frame.empty:
-            return
-        batch = self.new_batch()
-        rows = frame[FINDING_COLUMNS].astype("object").where(frame.notna(), None)
-        rows = rows.assign(batch=batch, ord=0, seq=range(len(rows)))
-        self.con.register("hemisec_findings", rows)
-        try:
-            self.con.execute(f"INSERT INTO {self.table} SELECT severity, \"check\", resource, "
-                             "file, CAST(row AS BIGINT), CAST(field AS VARCHAR), "
-                             "CAST(value AS VARCHAR), CAST(message AS VARCHAR), batch, ord, seq "
-                             "FROM hemisec_findings")
-        finally:
-            self.con.unregister("hemisec_findings")
+    def add_stored(self, table: str) -> None:
+        """Add the findings of a workspace table already in report form (columns of
+        FINDING_COLUMNS and `seq`): the file-level findings of a table as read."""
+        columns = ", ".join(f'"{c}"' for c in FINDING_COLUMNS)
+        self.con.execute(f"INSERT INTO {self.table} SELECT {columns}, {self.new_batch()}, 0, "
+                         f"seq FROM {table}")

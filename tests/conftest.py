@@ -97,7 +97,8 @@ HEADERS = {
     "homicide": "iso3,year,iccs_code,sex,mechanism,victims,obs_status,source,note",
     "firearms": "iso3,year,action,item,marking_status,quantity,obs_status,source,note",
     "prison": "iso3,year,measure,sex,value,obs_status,source,note",
-    "countries": "iso3,m49,name_en,name_es,name_un,subregion,m49_subregion,membership_note",
+    "countries": "iso3,m49,name_en,name_es,name_fr,name_pt,name_un,subregion,m49_subregion,"
+                 "membership_note",
     "published_indicators": "iso3,year,indicator,value,source,note",
     "iccs_correspondence": "iso3,national_code,national_label,iccs_code,match,source,note",
     "national_offences": "iso3,year,national_code,national_label,counting_unit,value,obs_status,"

@@ -56,7 +56,7 @@ def test_every_message_fix_and_notice_is_in_the_language(
     assert found[KEY].equals(expected[KEY])
     assert len(found) > 500 and found["check"].nunique() >= 12
     same = found[found["message"] == expected["message"]]
-    assert same.empty, f"{language}: messages left in English: {same[KEY + ['message']]}"
+    assert same.empty, f"{language}: messages left in English: {same[[*KEY, 'message']]}"
     assert len(report["notices"]) == len(english["notices"]) >= 2
     assert [n for n in report["notices"] if n in english["notices"]] == []
     fixes = {r["check"]: r["fix"] for r in english["summary"]}

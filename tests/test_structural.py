@@ -88,15 +88,18 @@ def test_submitted_reference_table_replaces_the_package_one(check_findings) -> N
     """A submission's own code lists are what its codes are checked against."""
     found = check_findings({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"],
                             "countries": [
-                                "CAN,124,Canada,Canadá,Canada,North America,Northern America,"]})
+                                "CAN,124,Canada,Canadá,Canada,Canadá,Canada,North America,"
+                                "Northern America,"]})
     assert found == [("code-not-in-list", "homicide", 2, "iso3")]
 
 
 def test_unique_column_in_a_reference_table(check_findings) -> None:
     found = check_findings({"homicide": [f"MEX,2020,0101,_T,_T,5,A,{S},"],
                             "countries": [
-                                "MEX,484,Mexico,México,Mexico,North America,Central America,",
-                                "CAN,484,Canada,Canadá,Canada,North America,Northern America,"]})
+                                "MEX,484,Mexico,México,Mexique,México,Mexico,North America,"
+                                "Central America,",
+                                "CAN,484,Canada,Canadá,Canada,Canadá,Canada,North America,"
+                                "Northern America,"]})
     assert found == [("duplicate-value", "countries", 3, "m49")]
 
 

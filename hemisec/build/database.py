@@ -18,13 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 from rich.console import Console
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 from hemisec import __version__
 from hemisec.build.ddl import create_table, load_tables, quote_identifier, quote_literal
@@ -275,19 +271,14 @@ def _data_kind(con: duckdb.DuckDBPyConnection, package: DataPackage) -> str:
 
 
 def _load_denominators(con: duckdb.DuckDBPyConnection, package: DataPackage,
-                       population: pd.DataFrame) -> None:
+                       population: str | None) -> None:
+    """The population each rate is divided by, chosen by hemisec.denominators (the rule
+    the validator's rate checks use too), from the workspace's typed population table."""
     from hemisec.denominators import choose_population
 
-    """The population each rate is divided by, chosen by hemisec.denominators (the rule
-    the validator's rate checks use too)."""
-    spec = package.build_tables["denominators"]
-    create_table(con, spec, package)
-    chosen = choose_population(population.assign(input_row=population.index.astype("int64")))
-    con.register("denominators_frame", chosen)
-    try:
-        con.execute("INSERT INTO denominators BY NAME SELECT * FROM denominators_frame")
-    finally:
-        con.unregister("denominators_frame")
+    create_table(con, package.build_tables["denominators"], package)
+    if population is not None:
+        con.execute(f"INSERT INTO denominators BY NAME {choose_population(population)}")
 
 
 def _run_transforms(con: duckdb.DuckDBPyConnection, sql_files: list[Path]) -> None:
@@ -430,8 +421,8 @@ def _tolerated(report: object, accept_inconsistent: bool) -> bool:
         return False
     from hemisec.findings import CHECKS
 
-    errors = report.findings.loc[report.findings["severity"] == "error", "check"]
-    return bool(errors.map(lambda c: CHECKS[c].kind == "consistency").all())
+    return all(CHECKS[check].kind == "consistency"
+               for severity, check, _count in report.check_counts if severity == "error")
 
 
 def build(data: Path, out: Path = DEFAULT_OUT, exports: Path | None = None,
@@ -491,8 +482,6 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     kill in between leaves a database whose recorded export checksums no longer match
     (the next build redoes it)."""
 
-    import pandas as pd  # the validation and the build need it; the no-op check does not
-
     from hemisec.checks.validate import validate_sources
     from hemisec.findings import FINDING_COLUMNS
     from hemisec.read.tables import package_table
@@ -514,8 +503,8 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
             report = validate_sources(sources, package, options, submission.notices,
                                       compare=False)
         raise ValidationFailed(report)
-    for check in report.summary().itertuples(index=False):
-        console.print(f"      {check.severity} {check.check}: {check.count:,}")
+    for check in report.summary_records():
+        console.print(f"      {check['severity']} {check['check']}: {check['count']:,}")
     if not report.valid:
         console.print("[yellow]" + say("{errors:,} consistency errors in the inputs are kept in "
                                        "validation_findings (--accept-inconsistent).",
@@ -545,10 +534,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                     name: (sources[name].path.name, hashes[_label(sources[name].path,
                                                                   package.root)])
                     for name in package.observation_tables if name in sources})
-                _load_denominators(con, package, report.loaded["population"].typed
-                                   if "population" in report.loaded else
-                                   pd.DataFrame(columns=package.tables["population"]
-                                                .field_names))
+                _load_denominators(con, package, typed.get("population"))
                 for name in ("validation_findings", "build_info"):
                     create_table(con, package.build_tables[name], package)
                 if report.findings_table is not None:

@@ -8,7 +8,7 @@ the structural checks enforce.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from hemisec.errors import UsageError
 from hemisec.findings import FindingsTable, register
@@ -18,6 +18,9 @@ from hemisec.read.sources import TableSource
 from hemisec.read.tables import ROW, LoadedTable, load_table
 from hemisec.sql import quote_identifier, quote_literal
 from hemisec.translate import current_language, say_sql
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OFFENCES = "national_offences"
 CORRESPONDENCE = "iccs_correspondence"
@@ -44,6 +47,8 @@ def _mapping_key(package: DataPackage) -> tuple[list[str], list[str]]:
 def _unmapped_rows(offences: pd.DataFrame, correspondence: pd.DataFrame,
                    package: DataPackage) -> pd.Series:
     """Rows of national_offences whose (iso3, national_code) has no mapping."""
+    import pandas as pd
+
     fields, reference_fields = _mapping_key(package)
     keys = offences[fields]
     known = pd.MultiIndex.from_frame(correspondence[reference_fields].dropna())
@@ -106,6 +111,10 @@ def _iccs_label(columns: list[str]) -> str:
 def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
              options: ReadOptions | None = None) -> dict[str, object]:
     """How completely a country's national categories map to the ICCS."""
+    import pandas as pd
+
+    from hemisec.publish.labels import in_language
+
     countries = package.reference_frames["countries"]
     if iso3 not in set(countries["iso3"]):
         raise UsageError(f"'{iso3}' is not an OAS member state's ISO3 code (see the countries "
@@ -137,15 +146,10 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
     # A national category feeds its ICCS code and every code above it.
     fed_by = relevant["code"].map(lambda code: sorted(
         correspondence.loc[correspondence["iccs_code"].str.startswith(code), "national_code"]))
-    def in_language(frame: pd.DataFrame, stem: str) -> pd.Series:
-        """A label column in the run's language where the table has it, else English."""
-        column = f"{stem}_{current_language()}"
-        english = frame[f"{stem}_en"]
-        return frame[column].fillna(english) if column in frame.columns else english
-
+    language = current_language()
     return {
         "iso3": iso3,
-        "country": in_language(countries, "name")[countries["iso3"] == iso3].iloc[0],
+        "country": in_language(countries, "name", language)[countries["iso3"] == iso3].iloc[0],
         "national_categories": len(correspondence),
         "fully_mapped": int((correspondence["match"] == "full").sum()),
         "unmapped": unmapped.astype("object").where(unmapped.notna(), None)
@@ -154,7 +158,8 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
         .to_dict(orient="records"),
         "relevant_iccs": [
             {"iccs_code": code, "label": label, "domain": domain, "fed_by": fed}
-            for code, label, domain, fed in zip(relevant["code"], in_language(relevant, "label"),
+            for code, label, domain, fed in zip(relevant["code"],
+                                                in_language(relevant, "label", language),
                                                 relevant["package_domain"], fed_by,
                                                 strict=True)],
     }

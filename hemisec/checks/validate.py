@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from hemisec.checks import indicators  # noqa: F401  (the build's checks, for reports)
 from hemisec.checks.consistency import check_consistency
@@ -38,10 +40,11 @@ REPORT_ORDER = 'file, row NULLS LAST, "check", batch, ord, seq'
 
 @dataclass
 class Report:
-    """What validation found. The findings stay in the workspace: `counts` covers every
-    one; `findings` fetches them (at most `max_findings`, when set)."""
+    """What validation found. The findings stay in the workspace: `check_counts` covers
+    every one; `findings` fetches them (at most `max_findings`, when set)."""
 
-    counts: pd.DataFrame
+    #: (severity, check, count) of every check that found something.
+    check_counts: list[tuple[str, str, int]]
     tables: list[dict[str, object]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     #: The tables as read: what the build loads, so it loads exactly what was validated.
@@ -55,11 +58,19 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return int(self.counts.loc[self.counts["severity"] == "error", "count"].sum())
+        return sum(n for severity, _check, n in self.check_counts if severity == "error")
 
     @property
     def warnings(self) -> int:
-        return int(self.counts.loc[self.counts["severity"] == "warning", "count"].sum())
+        return sum(n for severity, _check, n in self.check_counts if severity == "warning")
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """`check_counts` as a frame: severity, check, count."""
+        import pandas as pd
+
+        return pd.DataFrame(self.check_counts, columns=["severity", "check", "count"]).astype(
+            {"severity": "object", "check": "object", "count": "int64"})
 
     @property
     def total(self) -> int:
@@ -87,6 +98,8 @@ class Report:
 
     def fetch(self, limit: int | None = None, per_check: int | None = None) -> pd.DataFrame:
         """The findings in report order: all, at most `limit`, or `per_check` of each."""
+        import pandas as pd
+
         if self.findings_table is None or self.workspace is None:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
         frame = self.workspace.con.execute(self._query(limit, per_check)).df()
@@ -94,13 +107,13 @@ class Report:
         frame["row"] = frame["row"].astype("Int64")
         return frame
 
-    def iter_records(self, limit: int | None = None,
-                     chunk: int = 50_000) -> Iterator[dict[str, object]]:
+    def iter_records(self, limit: int | None = None, chunk: int = 50_000,
+                     per_check: int | None = None) -> Iterator[dict[str, object]]:
         """The findings as dicts, fetched a chunk at a time (bounded memory)."""
         if self.findings_table is None or self.workspace is None:
             return
         cursor = self.workspace.con.cursor()
-        cursor.execute(self._query(limit))
+        cursor.execute(self._query(limit, per_check))
         while rows := cursor.fetchmany(chunk):
             for row in rows:  # a loop over findings being written out, not over data
                 yield dict(zip(FINDING_COLUMNS, row, strict=True))
@@ -114,16 +127,21 @@ class Report:
         """How many findings a report lists (all, or the cap)."""
         return self.total if self.max_findings is None else min(self.total, self.max_findings)
 
+    def summary_records(self) -> list[dict[str, object]]:
+        """Occurrences per check, errors first, then by count, with the check's ESS level
+        and what to do in the run's language; counts never depend on a display cap."""
+        ordered = sorted(self.check_counts,
+                         key=lambda c: (c[0] != "error", -c[2], c[1]))  # a row per check
+        return [{"severity": severity, "check": check, "count": count,
+                 "level": CHECKS[check].level, "fix": CHECKS[check].fix_in(translated)}
+                for severity, check, count in ordered]
+
     def summary(self) -> pd.DataFrame:
-        """Occurrences per check, errors first, with what to do in the run's language;
-        counts never depend on a display cap."""
-        counts = self.counts.copy()
-        counts["level"] = counts["check"].map({c.id: c.level for c in CHECKS.values()})
-        counts["fix"] = counts["check"].map({c.id: c.fix_in(translated) for c in CHECKS.values()})
-        order = counts["severity"].map({"error": 0, "warning": 1})
-        return (counts.assign(_order=order)
-                .sort_values(["_order", "count", "check"], ascending=[True, False, True])
-                .drop(columns="_order").reset_index(drop=True))
+        """`summary_records` as a frame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary_records(),
+                            columns=["severity", "check", "count", "level", "fix"])
 
     def header(self) -> dict[str, object]:
         return {"valid": self.valid, "errors": self.errors, "warnings": self.warnings}
@@ -136,15 +154,12 @@ class Report:
         }
 
     def trailer(self) -> dict[str, object]:
-        summary = self.summary()
-        summary["count"] = summary["count"].astype(int)
-        summary["level"] = summary["level"].astype(int)
         extra: dict[str, object] = {}
         if self.max_findings is not None:
             extra = {"findings_listed": self.listed,
                      "findings_truncated": self.listed < self.total}
         return {
-            "summary": summary.to_dict(orient="records"),
+            "summary": self.summary_records(),
             **extra,
             "tables": self.tables,
             "notices": self.notices,
@@ -153,8 +168,7 @@ class Report:
 
 def _readable(table: LoadedTable) -> bool:
     """Whether a table was read with every column of its schema (no file-level error)."""
-    errors = table.findings[table.findings["severity"] == "error"]
-    return not errors["check"].map(lambda c: CHECKS[c].kind == "file").any()
+    return not any(CHECKS[c].kind == "file" for c in table.file_errors())
 
 
 def _is_synthetic(table: LoadedTable) -> bool:
@@ -165,15 +179,19 @@ def _is_synthetic(table: LoadedTable) -> bool:
         f"FROM {table.text_table}").fetchall()[0][0])
 
 
-def _register(ws: Workspace, stem: str, frame: pd.DataFrame) -> str:
-    """A small pandas frame as a workspace table, its rows numbered as in a file."""
-    name = ws.name(stem)
-    ws.con.register("hemisec_frame", frame.assign(**{ROW: range(2, len(frame) + 2)}))
-    try:
-        ws.con.execute(f"CREATE TABLE {name} AS SELECT * FROM hemisec_frame")
-    finally:
-        ws.con.unregister("hemisec_frame")
-    return name
+def _package_reference(ws: Workspace, package: DataPackage, name: str) -> tuple[str, list[str]]:
+    """One of the package's own reference tables, as text, in the workspace: the
+    package's files are plain UTF-8 CSV (frictionless checks them against their
+    schemas) that DuckDB reads whole, empty cells as NULL, rows numbered as in the file."""
+    table, scanned = ws.name(f"reference_{name}"), ws.name(f"scan_{name}")
+    ws.con.execute(f"CREATE TEMP TABLE {scanned} AS SELECT * FROM read_csv(?, header = true, "
+                   "all_varchar = true, delim = ',', quote = '\"', escape = '\"')",
+                   [str(package.tables[name].path)])
+    ws.con.execute(f"CREATE TABLE {table} AS SELECT *, rowid + 2 AS {ROW} FROM {scanned}")
+    ws.con.execute(f"DROP TABLE {scanned}")
+    columns = [c for (c,) in ws.con.execute(
+        f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
+    return table, [c for c in columns if c != ROW]
 
 
 class References(dict):
@@ -186,12 +204,11 @@ class References(dict):
         self._ws, self._package = ws, package
 
     def __missing__(self, name: str) -> tuple[str, list[str]]:
-        frame = self._package.reference_frames[name]
-        self[name] = (_register(self._ws, f"reference_{name}", frame), list(frame.columns))
+        self[name] = _package_reference(self._ws, self._package, name)
         return self[name]
 
 
-def _finish(findings: FindingsTable, ws: Workspace) -> tuple[str, pd.DataFrame]:
+def _finish(findings: FindingsTable, ws: Workspace) -> tuple[str, list[tuple[str, str, int]]]:
     """One problem, one finding, in report order: a cell breaking one rule in several
     ways (enum and code list), and the empty cells of a row that is short of cells, are
     reported once. Returns the table and the counts per check."""
@@ -207,8 +224,8 @@ def _finish(findings: FindingsTable, ws: Workspace) -> tuple[str, pd.DataFrame]:
                                    ORDER BY batch, ord, seq) = 1
         ORDER BY {REPORT_ORDER}""")
     counts = ws.con.execute(
-        f"SELECT severity, \"check\", count(*) AS count FROM {table} GROUP BY ALL").df()
-    return table, counts.astype({"count": "int64"})
+        f"SELECT severity, \"check\", count(*) FROM {table} GROUP BY ALL ORDER BY 2").fetchall()
+    return table, [(severity, check, int(count)) for severity, check, count in counts]
 
 
 def validate(paths: list[Path], package: DataPackage | None = None,
@@ -320,15 +337,15 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
 
     findings = FindingsTable(ws.con, ws.name("findings"))
     for table in loaded.values():
-        findings.add_frame(table.findings)
+        findings.add_stored(table.findings_table)
         set_aside(table, findings, check_structure(table, references, findings))
     check_consistency(loaded, population.typed_table, origin, findings)
     check_mapping(loaded, references, package, findings)
     chosen, published, tolerance = None, None, None
     if "homicide" in loaded:  # the rate checks compare homicide rates only
-        total = population.typed
-        chosen = _register(ws, "chosen_population", choose_population(
-            total[total["sex"] == "_T"])[["iso3", "year", "population", "source"]])
+        chosen = ws.name("chosen_population")
+        ws.con.execute(f"CREATE TABLE {chosen} AS SELECT iso3, year, population, source FROM "
+                       f"({choose_population(population.typed_table)}) WHERE sex = '_T'")
         published = (loaded["published_indicators"] if "published_indicators" in loaded
                      else package_table(package, "published_indicators", ws)).typed_table
         catalogue, _ = references["indicator_catalogue"]

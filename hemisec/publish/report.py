@@ -75,7 +75,7 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     summary.add_column(say("severity"), no_wrap=True)
     summary.add_column(say("count"), justify="right", no_wrap=True)
     summary.add_column(say("what to do"), ratio=1)
-    records = report.summary().to_dict(orient="records")
+    records = report.summary_records()
     levels = sorted({rec["level"] for rec in records})
     for level in levels:
         for rec in (r for r in records if r["level"] == level):
@@ -89,18 +89,21 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     console.print(Text("\n" + say("Occurrences (file:row column 'value': what is wrong)"),
                        style="bold"))
     # Only the findings listed are fetched from the workspace: max_per_check of each check.
-    listed = report.fetch(per_check=max_per_check or None)
-    totals = report.counts.set_index("check")["count"]
-    for (severity, check), shown in listed.groupby(["severity", "check"], sort=False):
-        total = int(totals[check])
+    totals = {check: count for _severity, check, count in report.check_counts}
+    shown: dict[str, list[dict[str, object]]] = {}
+    for record in report.iter_records(per_check=max_per_check or None):  # bounded
+        shown.setdefault(str(record["check"]), []).append(record)
+    severity_of = {check: severity for severity, check, _count in report.check_counts}
+    for check, records in shown.items():  # in the order the report meets them
+        severity, total = severity_of[check], totals[check]
         console.print(Text(f"\n{severities[severity]} {check} ({say_number(total)})",
                            style="red" if severity == "error" else "yellow"))
-        for rec in shown.to_dict(orient="records"):  # bounded by max_per_check
-            where = rec["file"] + (f":{rec['row']}" if rec["row"] is not None else "")
+        for rec in records:
+            where = str(rec["file"]) + (f":{rec['row']}" if rec["row"] is not None else "")
             column = f" {rec['field']}" if rec["field"] else ""
             console.print(Text(printable(f"  {where}{column}: {rec['message']}"),
                                overflow="fold"))
-        hidden = total - len(shown)
+        hidden = total - len(records)
         if hidden > 0:
             console.print(say("  ... and {count:,} more (--max-per-check 0 lists all)",
                               count=hidden))

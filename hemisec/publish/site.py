@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from hemisec.errors import UsageError
 from hemisec.publish import charts
+from hemisec.publish.labels import in_language
 from hemisec.translate import translator
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -133,8 +134,7 @@ def load(database: Path) -> SiteData:
         present = _check_build(con, database)
         info = dict(con.execute("SELECT name, value FROM build_info "
                                 "WHERE section = 'build'").fetchall())
-        countries = con.sql("SELECT iso3, name_en, name_es, subregion, membership_note "
-                            "FROM countries ORDER BY iso3").df()
+        countries = con.sql("SELECT * FROM countries ORDER BY iso3").df()
         catalogue = con.sql("SELECT row_number() OVER () AS position, * "
                             "FROM indicator_catalogue").df()
         series = con.sql(f"""
@@ -347,8 +347,8 @@ class Site:
         return indicators
 
     def _country_names(self) -> dict[str, str]:
-        column = "name_es" if self.language == "es" else "name_en"
-        return dict(zip(self.data.countries["iso3"], self.data.countries[column], strict=True))
+        names = in_language(self.data.countries, "name", self.language)
+        return dict(zip(self.data.countries["iso3"], names, strict=True))
 
     def region_label(self, region: str) -> str:
         _ = self._

@@ -20,6 +20,7 @@ import pandas as pd
 from hemisec import __version__
 from hemisec.errors import UsageError
 from hemisec.package import DataPackage, FieldSpec, TableSpec
+from hemisec.publish.labels import in_language
 from hemisec.read.workbook import TEMPLATE_MARKER, TEMPLATE_SHEET
 from hemisec.translate import translator
 
@@ -76,17 +77,16 @@ def _code_list(spec: TableSpec, field: FieldSpec, package: DataPackage) -> str |
 
 
 def _labels(name: str, package: DataPackage, language: str) -> pd.DataFrame:
-    """Code, label and definition of a reference table, labels in `language` where the
-    table has them."""
-    frame = package.reference_frames[name].fillna("")
+    """Code, label and definition of a reference table, each label in `language` where
+    the table has it, else in English."""
+    frame = package.reference_frames[name]
     if name == "countries":
-        label = "name_es" if language == "es" else "name_en"
-        return pd.DataFrame({"code": frame["iso3"], "label": frame[label],
-                             "definition": frame["name_un"]})
-    if name == "iccs":
-        label = "label_es" if language == "es" and (frame["label_es"] != "").all() else "label_en"
-        return pd.DataFrame({"code": frame["code"], "label": frame[label], "definition": ""})
-    return frame[["code", "label", "definition"]]
+        labels = {"code": frame["iso3"], "label": in_language(frame, "name", language),
+                  "definition": frame["name_un"]}
+    else:  # the ICCS has labels but no definitions
+        labels = {"code": frame["code"], "label": in_language(frame, "label", language),
+                  "definition": frame.get("definition", "")}
+    return pd.DataFrame(labels).fillna("")
 
 
 def _allowed(spec: TableSpec, field: FieldSpec, package: DataPackage, iso3: str) -> list[str]:
@@ -125,7 +125,7 @@ def write_template(iso3: str, out: Path, language: str = "en",
     if iso3 not in countries.index:
         raise UsageError(f"'{iso3}' is not an OAS member state's ISO3 code (see the countries "
                          "table)")
-    country = countries.at[iso3, "name_es" if language == "es" else "name_en"]
+    country = in_language(countries, "name", language)[iso3]
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"{out}: the template is an Excel workbook; give a name ending .xlsx")
 

@@ -105,11 +105,12 @@ def scan_delimited(path: Path, columns: list[str], options: ReadOptions,
                      False, columns, options)
     rows = csv.reader(io.StringIO(head, newline=""), delimiter=dialect.delimiter)
     try:
-        header = next(rows)
-        next(rows)  # the header ends within the sample
-    except (csv.Error, StopIteration):
+        header = next(rows, None)
+        # The header ends within the sample: a row follows, or the sample is the file.
+        whole = next(rows, None) is not None or len(sample) < SAMPLE_BYTES
+    except csv.Error:
         return None
-    if not header or len(header) > MAX_COLUMNS:
+    if not header or not whole or len(header) > MAX_COLUMNS:
         return None
     names = ", ".join(f"'c{p}': 'VARCHAR'" for p in range(len(header)))
     delimiter = dialect.delimiter.replace("'", "''")

@@ -36,20 +36,13 @@ class RawTable:
     cells: pd.DataFrame | None
     dialect: Dialect | None = None
     #: Workbooks: one row per formula cell (row, position, formula), whose cached value
-    #: is what `cells` holds.
-    formulas: pd.DataFrame = field(default_factory=lambda: no_formulas())
+    #: is what `cells` holds; None for delimited files.
+    formulas: pd.DataFrame | None = None
     #: The template's prefilled cells, by position: a trailing row holding nothing else is
     #: an unused template row, not data.
     prefilled: dict[int, str] = field(default_factory=dict)
     #: The DuckDB table holding the file's rows (header first) in columns c0, c1...
     table: str | None = None
-
-
-def no_formulas() -> pd.DataFrame:
-    import pandas as pd  # pandas is imported by the commands that read tables, not at start
-
-    return pd.DataFrame({"row": pd.Series(dtype="int64"), "position": pd.Series(dtype="int64"),
-                         "formula": pd.Series(dtype="object")})
 
 
 def frame_from_rows(rows: list[list[object]], first_row: int) -> pd.DataFrame:

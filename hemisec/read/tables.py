@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from hemisec.findings import concat_findings, empty_findings, make_findings, register
+from hemisec.findings import FINDING_COLUMNS, Check, register
 from hemisec.package import DataPackage, FieldSpec, TableSpec
 from hemisec.read.delimited import read_delimited, scan_delimited
 from hemisec.read.dialect import Dialect, ReadOptions
@@ -29,7 +32,7 @@ from hemisec.read.sources import TableSource
 from hemisec.read.workbook import read_sheet, sheet_names
 from hemisec.read.workspace import Workspace
 from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, text_list
-from hemisec.translate import say, say_each
+from hemisec.translate import say, say_sql
 
 FILE_UNREADABLE = register(
     "file-unreadable", "error", "file", "The file could not be read as a table",
@@ -122,7 +125,9 @@ class LoadedTable:
     typed_table: str
     #: The header's column names, in file order, as the text table has them.
     columns: list[str]
-    findings: pd.DataFrame
+    #: The workspace table of the file-level findings (the columns of FINDING_COLUMNS,
+    #: and `seq`, their order).
+    findings_table: str
     dialect: Dialect | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -143,6 +148,21 @@ class LoadedTable:
     def describe_format(self) -> str:
         return self.dialect.describe() if self.dialect else say("Excel workbook sheet")
 
+    def file_errors(self) -> list[str]:
+        """The checks of the file-level errors found (none when the file read as a table)."""
+        return [c for (c,) in self.workspace.con.execute(
+            f"SELECT DISTINCT \"check\" FROM {self.findings_table} WHERE severity = 'error' "
+            "ORDER BY 1").fetchall()]
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The file-level findings as a frame (for small tables and tests)."""
+        frame = self.workspace.con.execute(
+            f"SELECT * EXCLUDE (seq) FROM {self.findings_table} ORDER BY seq").df()
+        frame = frame.astype("object").where(frame.notna(), None)
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
+
     def _frame(self, table: str) -> pd.DataFrame:
         frame = self.workspace.con.execute(
             f"SELECT * FROM {self.workspace.qualified(table)} ORDER BY {ROW}").df()
@@ -153,6 +173,8 @@ class LoadedTable:
     @property
     def text(self) -> pd.DataFrame:
         """The text table as a frame indexed by row (for small tables and tests)."""
+        import pandas as pd
+
         frame = self._frame(self.text_table)
         return frame.astype("object").where(frame.notna(), None).astype("str").where(
             frame.notna(), pd.NA) if len(frame.columns) else frame
@@ -163,12 +185,6 @@ class LoadedTable:
         frame = self._frame(self.typed_table)
         dtypes = {"integer": "Int64", "number": "Float64", "string": "string"}
         return frame.astype({f.name: dtypes[f.type] for f in self.spec.fields})
-
-
-def line_numbers(index: pd.Index | pd.Series) -> pd.Series:
-    """The row numbers the user sees (header = row 1) of the given frame index labels:
-    tables are indexed by them."""
-    return pd.Series(index, dtype="Int64")
 
 
 def column_name(position: int, workbook: bool) -> str:
@@ -183,7 +199,64 @@ def column_name(position: int, workbook: bool) -> str:
     return f"column {letters}"
 
 
-def _header_findings(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame:
+def _column_name_sql(position: str, workbook: bool) -> str:
+    """`column_name` in SQL, for a position column (at most 3 letters: MAX_COLUMNS)."""
+    if not workbook:
+        return f"'cell ' || CAST({position} + 1 AS VARCHAR)"
+    letter = "chr(65 + CAST(({n}) % 26 AS INTEGER))"
+    one, two = f"{position}", f"{position} // 26 - 1"
+    three = f"({position} // 26 - 1) // 26 - 1"
+    return ("'column ' || " + " || ".join(
+        f"CASE WHEN {n} >= 0 THEN {letter.format(n=n)} ELSE '' END"
+        for n in (three, two)) + f" || {letter.format(n=one)}")
+
+
+class FileFindings:
+    """The file-level findings of one table as they are found: a few rows from Python
+    (the header's), or the rows a query over the file's cells returns (short rows, blank
+    rows), gathered in the workspace without a frame."""
+
+    def __init__(self, spec: TableSpec, file: str) -> None:
+        self.spec, self.file = spec, file
+        self.parts: list[str] = []
+
+    def _select(self, check: Check, columns: str) -> str:
+        return (f"SELECT {quote_literal(check.severity)} AS severity, {quote_literal(check.id)} "
+                f"AS \"check\", {quote_literal(self.spec.name)} AS resource, "
+                f"{quote_literal(self.file)} AS file, {columns}, {len(self.parts)} AS part")
+
+    def add(self, check: Check, message: str, row: int | None = None,
+            field: str | None = None, value: str | None = None) -> None:
+        def text(x: str | None) -> str:
+            return "NULL::VARCHAR" if x is None else quote_literal(x)
+        self.parts.append(self._select(
+            check, f"{'NULL' if row is None else int(row)}::BIGINT AS row, {text(field)} AS "
+            f"field, {text(value)} AS value, {text(message)} AS message, 0 AS n"))
+
+    def add_query(self, check: Check, query: str) -> None:
+        """The rows of `query` (columns row, field, value, message), in row order."""
+        self.parts.append(self._select(
+            check, "row::BIGINT AS row, field::VARCHAR AS field, value::VARCHAR AS value, "
+            "message::VARCHAR AS message, row_number() OVER (ORDER BY row) AS n")
+            + f" FROM ({query})")
+
+    def store(self, ws: Workspace) -> str:
+        """The findings as a workspace table, in the order they were found."""
+        table = ws.name(f"file_findings_{self.spec.name}")
+        columns = ", ".join(quote_identifier(c) for c in FINDING_COLUMNS)
+        if self.parts:
+            ws.con.execute(f"CREATE TABLE {table} AS SELECT {columns}, row_number() OVER "
+                           f"(ORDER BY part, n) AS seq FROM ({' UNION ALL '.join(self.parts)})")
+        else:
+            ws.con.execute(f"CREATE TABLE {table} AS SELECT {columns}, 0::BIGINT AS seq FROM "
+                           f"(SELECT NULL::VARCHAR AS severity, NULL::VARCHAR AS \"check\", "
+                           "NULL::VARCHAR AS resource, NULL::VARCHAR AS file, NULL::BIGINT AS row, "
+                           "NULL::VARCHAR AS field, NULL::VARCHAR AS value, NULL::VARCHAR AS "
+                           "message) WHERE false")
+        return table
+
+
+def _header_findings(header: list[str], spec: TableSpec, findings: FileFindings) -> None:
     expected = spec.field_names
     by_lower = {n.lower(): n for n in expected}
 
@@ -194,38 +267,36 @@ def _header_findings(header: list[str], spec: TableSpec, file: str) -> pd.DataFr
                        "lower case)", name=name, table=spec.name, close=close)
         return say("'{name}' is not a column of {table}", name=name, table=spec.name)
 
+    repeated = [n for n, count in Counter(header).items() if count > 1]
     problems = [
         (MISSING_COLUMN, [n for n in expected if n not in header],
          lambda n: say("the header has no column '{name}'", name=n)),
         (EXTRA_COLUMN, [n for n in dict.fromkeys(header) if n not in expected], extra_message),
-        (DUPLICATE_COLUMN, pd.Series(header)[pd.Series(header).duplicated()].unique().tolist(),
+        (DUPLICATE_COLUMN, repeated,
          lambda n: say("'{name}' appears more than once in the header", name=n)),
     ]
-    return concat_findings([
-        make_findings(check, resource=spec.name, file=file, row=1,
-                      field=pd.Series(names, dtype="object"),
-                      value=pd.Series(names, dtype="object") if check is EXTRA_COLUMN else None,
-                      message=pd.Series([message(n) for n in names], dtype="object"))
-        for check, names, message in problems if names
-    ])
+    for check, names, message in problems:  # a loop over the header's names
+        for name in names:
+            findings.add(check, message(name), row=1, field=name,
+                         value=name if check is EXTRA_COLUMN else None)
 
 
-def _wide_layout(header: list[str], spec: TableSpec, file: str) -> pd.DataFrame | None:
-    """One finding when years are laid out as columns, None when they are not."""
+def _wide_layout(header: list[str], spec: TableSpec, findings: FileFindings) -> bool:
+    """A finding when years are laid out as columns; whether they are."""
     years = [h for h in header if _YEAR_HEADER.fullmatch(h)]
     if len(years) < 2 or "year" in header:
-        return None
+        return False
     value = spec.value_field or say("the value column")
     keys = [n for n in spec.field_names if n not in ("year", spec.value_field)]
-    return make_findings(
-        WIDE_LAYOUT, resource=spec.name, file=file, row=1, field=f"{years[0]} ... {years[-1]}",
-        value=", ".join(years),
+    findings.add(
+        WIDE_LAYOUT, row=1, field=f"{years[0]} ... {years[-1]}", value=", ".join(years),
         message=say("{count} columns are years ({first} to {last}): hemisec reads one row per "
                     "year, with the columns {columns}; move each year's figure into its own "
                     "row, its year in 'year' and the figure in '{value}' (keeping {keys}... on "
                     "every row)", count=len(years), first=years[0], last=years[-1],
                     columns=", ".join(spec.field_names), value=value,
                     keys=", ".join(keys[:3])))
+    return True
 
 
 @dataclass
@@ -252,6 +323,8 @@ def _into_workspace(raw: RawTable, ws: Workspace) -> _Raw:
         ws.con.execute(f"CREATE VIEW {table} AS SELECT rowid + 1 AS {ROW}, {columns} "
                        f"FROM {raw.table}")
         return _Raw(table, width, raw)
+    import pandas as pd  # the Python readers' cells are a frame
+
     cells = raw.cells
     width = max(len(cells.columns), len(raw.header))
     frame = pd.DataFrame({f"c{p}": (cells[p] if p in cells.columns
@@ -310,69 +383,54 @@ def _drop_trailing_empties(raw: _Raw, ws: Workspace, label: str,
     return header[:width], keep, notices
 
 
-def _row_length_findings(raw: _Raw, ws: Workspace, spec: TableSpec, label: str,
-                         header: list[str], keep: int, workbook: bool) -> pd.DataFrame:
+def _row_length_findings(raw: _Raw, spec: TableSpec, header: list[str], keep: int,
+                         workbook: bool, findings: FileFindings) -> None:
     """Rows with fewer cells than the header, and rows with values beyond it."""
     width = len(header)
     present = " + ".join(f"(c{p} IS NOT NULL)::INT" for p in range(raw.width)) or "0"
-    frames = []
-    short = ws.con.execute(
-        f"SELECT {ROW}, cells FROM (SELECT {ROW}, {present} AS cells FROM {raw.table} "
-        f"WHERE {ROW} BETWEEN 2 AND {keep}) WHERE cells < {width} AND cells > 0 "
-        f"ORDER BY {ROW}").df()
-    if len(short):
-        frames.append(make_findings(
-            MISSING_CELL, resource=spec.name, file=label, row=line_numbers(short[ROW]),
-            field=pd.Series(header, dtype="object").reindex(short["cells"].to_numpy())
-            .reset_index(drop=True),
-            value=None,
-            message=say_each("the row has {cells} cells; the header has {width}",
-                             cells=short["cells"], width=width).reset_index(drop=True)))
+    names = f"[{text_list(header)}]" if header else "[]::VARCHAR[]"
+    findings.add_query(
+        MISSING_CELL,
+        f"SELECT {ROW} AS row, {names}[cells + 1] AS field, NULL AS value, "
+        + say_sql("the row has {cells} cells; the header has {width}",
+                  cells="CAST(cells AS VARCHAR)", width=quote_literal(str(width)))
+        + f" AS message FROM (SELECT {ROW}, {present} AS cells FROM {raw.table} "
+        f"WHERE {ROW} BETWEEN 2 AND {keep}) WHERE cells < {width} AND cells > 0")
     if raw.width > width:
         first = ("CASE " + " ".join(f"WHEN {raw.filled(p)} THEN {p}"
                                     for p in range(width, raw.width)) + " END")
         value = ("CASE " + " ".join(f"WHEN {raw.filled(p)} THEN c{p}"
                                     for p in range(width, raw.width)) + " END")
-        extra = ws.con.execute(
-            f"SELECT {ROW}, position, value FROM (SELECT {ROW}, {first} AS position, "
-            f"{value} AS value FROM {raw.table} WHERE {ROW} BETWEEN 2 AND {keep}) "
-            f"WHERE position IS NOT NULL ORDER BY {ROW}").df()
-        if len(extra):
-            values = extra["value"].astype("object")
-            frames.append(make_findings(
-                EXTRA_CELL, resource=spec.name, file=label, row=line_numbers(extra[ROW]),
-                field=pd.Series([column_name(p, workbook) for p in extra["position"]],
-                                dtype="object"),
-                value=values,
-                message=say_each("'{value}' is beyond the header's last column ({width} "
-                                 "columns)", value=values, width=width)))
-    return concat_findings(frames)
+        findings.add_query(
+            EXTRA_CELL,
+            f"SELECT {ROW} AS row, {_column_name_sql('position', workbook)} AS field, value, "
+            + say_sql("'{value}' is beyond the header's last column ({width} columns)",
+                      value="value", width=quote_literal(str(width)))
+            + f" AS message FROM (SELECT {ROW}, {first} AS position, {value} AS value "
+            f"FROM {raw.table} WHERE {ROW} BETWEEN 2 AND {keep}) WHERE position IS NOT NULL")
 
 
 def _formula_findings(raw: _Raw, ws: Workspace, header: list[str], keep: int,
-                      spec: TableSpec, label: str) -> pd.DataFrame:
-    formulas = raw.source.formulas
+                      findings: FileFindings) -> None:
+    formulas = raw.source.formulas  # a workbook's, read by openpyxl into a (small) frame
+    if formulas is None or formulas.empty:
+        return
     formulas = formulas[(formulas["row"] >= 2) & (formulas["row"] <= keep)
                         & (formulas["position"] < len(header))]
     if formulas.empty:
-        return empty_findings()
-    cells = ws.con.execute(f"SELECT * FROM {raw.table} WHERE {ROW} IN "
-                           f"({', '.join(map(str, formulas['row'].unique()))})").df()
-    cells = cells.set_index(ROW)
-    values = pd.Series([cells.at[r, f"c{p}"] for r, p in zip(formulas["row"],
-                                                            formulas["position"], strict=True)],
-                       dtype="object")  # a loop over formula cells, a handful per sheet
-    fields = pd.Series([header[p] for p in formulas["position"]], dtype="object")
-    saved = values.fillna("").astype("string")
-    formula_text = formulas["formula"].astype("string").reset_index(drop=True)
-    return make_findings(
-        FORMULA_CELL, resource=spec.name, file=label,
-        row=line_numbers(pd.Index(formulas["row"])), field=fields, value=values,
-        message=say_each("the cell holds the formula {formula}; its saved value '{saved}' was "
-                         "checked", formula=formula_text, saved=saved)
-        .where(saved != "", say_each("the cell holds the formula {formula} and no saved value "
-                                     "(open and save the workbook in Excel)",
-                                     formula=formula_text)))
+        return
+    rows = ", ".join(map(str, formulas["row"].unique()))
+    cells = {row: values for row, *values in ws.con.execute(
+        f"SELECT * FROM {raw.table} WHERE {ROW} IN ({rows})").fetchall()}
+    # A loop over formula cells, a handful per sheet.
+    for row, position, formula in formulas[["row", "position", "formula"]].itertuples(
+            index=False):
+        saved = cells[row][position]
+        message = (say("the cell holds the formula {formula}; its saved value '{saved}' was "
+                       "checked", formula=formula, saved=saved) if saved not in (None, "") else
+                   say("the cell holds the formula {formula} and no saved value (open and save "
+                       "the workbook in Excel)", formula=formula))
+        findings.add(FORMULA_CELL, message, row=int(row), field=header[position], value=saved)
 
 
 def _infer_decimal(ws: Workspace, text_table: str, columns: list[str], spec: TableSpec,
@@ -420,14 +478,14 @@ def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list
     return typed
 
 
-def _nothing_read(spec: TableSpec, label: str, findings: pd.DataFrame, ws: Workspace,
+def _nothing_read(spec: TableSpec, label: str, findings: FileFindings, ws: Workspace,
                   dialect: Dialect | None = None,
                   notices: list[str] | None = None) -> LoadedTable:
     """A table none of whose rows can be checked: its findings say why."""
     text = ws.name(f"text_{spec.name}")
     ws.con.execute(f"CREATE TABLE {text} ({ROW} BIGINT)")
     return LoadedTable(spec, label, ws, text, _create_typed(ws, spec, text, [], "."), [],
-                       findings, dialect, notices or [])
+                       findings.store(ws), dialect, notices or [])
 
 
 def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions,
@@ -450,22 +508,21 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     options = options or ReadOptions()
     ws = workspace or Workspace()
     label = source.label
+    findings = FileFindings(spec, label)
     try:
         raw_table = read_raw(source, spec, options, ws)
     except UnreadableFile as exc:
-        return _nothing_read(spec, label, make_findings(
-            FILE_UNREADABLE, resource=spec.name, file=label, row=exc.row, field=None,
-            value=None, message=str(exc)), ws)
+        findings.add(FILE_UNREADABLE, str(exc), row=exc.row)
+        return _nothing_read(spec, label, findings, ws)
     raw = _into_workspace(raw_table, ws)
     header, keep, notices = _drop_trailing_empties(raw, ws, label)
 
-    wide = _wide_layout(header, spec, label)
-    if wide is not None:  # nothing else of the table can be checked as laid out
-        return _nothing_read(spec, label, wide, ws, raw_table.dialect, notices)
+    if _wide_layout(header, spec, findings):  # nothing else can be checked as laid out
+        return _nothing_read(spec, label, findings, ws, raw_table.dialect, notices)
 
-    findings = [_header_findings(header, spec, label),
-                _row_length_findings(raw, ws, spec, label, header, keep, source.is_workbook),
-                _formula_findings(raw, ws, header, keep, spec, label)]
+    _header_findings(header, spec, findings)
+    _row_length_findings(raw, spec, header, keep, source.is_workbook, findings)
+    _formula_findings(raw, ws, header, keep, findings)
     positions = _text_columns(header)
     missing = text_list(spec.missing_values)
     cells = [f"CASE WHEN coalesce(c{p}, '') IN ({missing}) THEN NULL ELSE coalesce(c{p}, '') "
@@ -474,28 +531,23 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     rows_read = (f"SELECT {', '.join([ROW, *cells])} FROM {raw.table} "
                  f"WHERE {ROW} BETWEEN 2 AND {keep}")
     empty = " AND ".join(f"{quote_identifier(n)} IS NULL" for n in columns) or "true"
-    blank = ws.con.execute(f"SELECT {ROW} FROM ({rows_read}) WHERE {empty} "
-                           f"ORDER BY {ROW}").df()[ROW]
-    if len(blank):
-        findings.append(make_findings(
-            BLANK_ROW, resource=spec.name, file=label, row=line_numbers(blank),
-            field=None, value=None, message=say("the row is empty")))
     # A blank row is one finding, not one per empty required cell (as in frictionless).
+    findings.add_query(BLANK_ROW, f"SELECT {ROW} AS row, NULL AS field, NULL AS value, "
+                       f"{say_sql('the row is empty')} AS message FROM ({rows_read}) "
+                       f"WHERE {empty}")
     # The text is a view of the cells: the typed table is the one copy made.
     text = ws.name(f"text_{spec.name}")
     ws.con.execute(f"CREATE VIEW {text} AS SELECT * FROM ({rows_read}) WHERE NOT ({empty})")
-    rows = ws.con.execute(f"SELECT count(*) FROM {text}").fetchall()[0][0]
-    if rows == 0 and not len(blank):
-        findings.append(make_findings(
-            TABLE_EMPTY, resource=spec.name, file=label, row=None, field=None, value=None,
-            message=say("the table has a header and no rows: nothing of {table} was checked",
-                        table=spec.name)))
+    read = ws.con.execute(f"SELECT count(*) FROM ({rows_read})").fetchall()[0][0]
+    if read == 0:
+        findings.add(TABLE_EMPTY, say("the table has a header and no rows: nothing of {table} "
+                                      "was checked", table=spec.name))
     decimal, dialect = _infer_decimal(ws, text, columns, spec, raw_table.dialect, options)
     if dialect is not None and not dialect.is_plain():
         notices.append(_dialect_notice(label, dialect))
     typed = _create_typed(ws, spec, text, columns, decimal)
-    return LoadedTable(spec, label, ws, text, typed, columns, concat_findings(findings),
-                       dialect, notices)
+    return LoadedTable(spec, label, ws, text, typed, columns, findings.store(ws), dialect,
+                       notices)
 
 
 def _dialect_notice(label: str, dialect: Dialect) -> str:
