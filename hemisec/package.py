@@ -223,9 +223,9 @@ class DataPackage:
 @cache
 def thresholds(path: Path | None = None) -> dict[str, float]:
     """The package's thresholds and tolerances (data/reference/thresholds.csv) by rule."""
-    from hemisec.paths import PACKAGE_ROOT
-
     import csv  # a dozen rules: read without pandas, which the checks no longer need
+
+    from hemisec.paths import PACKAGE_ROOT
 
     table = path or PACKAGE_ROOT / "data" / REFERENCE_FOLDER / "thresholds.csv"
     with table.open(encoding="utf-8-sig", newline="") as handle:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hemisec.findings import Check, FindingsTable, register
 from hemisec.package import FieldSpec
-from hemisec.read.tables import MAX_INTEGER_DIGITS, ROW, LoadedTable
+from hemisec.read.tables import MAX_INTEGER_DIGITS, ROW, LoadedTable, text_column
 from hemisec.sql import full_match, quote_identifier, quote_literal, stripped, text_list
 from hemisec.translate import say_sql, translated
 
@@ -140,8 +140,8 @@ def _zero_hint(value: str, passes: str) -> str:
 def _field_checks(field: FieldSpec, lists: list[CodeList], decimal: str,
                   ) -> list[tuple[Check, str, str]]:
     """(check, failing condition, message) of one field, in the order a cell breaking
-    several is reported by. `t` is the text row, `y` the typed row."""
-    value = f"t.{quote_identifier(field.name)}"
+    several is reported by. `y` is the typed row, which has the cells as written too."""
+    value = f"y.{quote_identifier(text_column(field))}"
     typed = f"y.{quote_identifier(field.name)}"
     checks = []
     if field.required:
@@ -191,16 +191,17 @@ def _field_checks(field: FieldSpec, lists: list[CodeList], decimal: str,
     return checks
 
 
-def key_sql(table: LoadedTable, alias_text: str = "t", alias_typed: str = "y") -> list[str]:
+def key_sql(table: LoadedTable, alias: str = "y") -> list[str]:
     """The primary key as the database compares it: a number cell by its value where it
     parsed ('+2015' and '2015' are one year), every other cell as written."""
     columns = []
     for name in table.spec.primary_key:
-        text = f"{alias_text}.{quote_identifier(name)}"
-        if table.spec.field(name).type == "string":
+        field = table.spec.field(name)
+        text = f"{alias}.{quote_identifier(text_column(field))}"
+        if field.type == "string":
             columns.append(text)
         else:
-            columns.append(f"coalesce(CAST({alias_typed}.{quote_identifier(name)} AS VARCHAR), "
+            columns.append(f"coalesce(CAST({alias}.{quote_identifier(name)} AS VARCHAR), "
                            f"{text})")
     return columns
 
@@ -215,14 +216,22 @@ def _key_query(table: LoadedTable) -> str | None:
     keys = key_sql(table)
     aliased = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
     names = ", ".join(f"k{i}" for i in range(len(keys)))
-    value = " || ' / ' || ".join(f"coalesce(t.{quote_identifier(k)}, '')" for k in key)
+    value = " || ' / ' || ".join(
+        f"coalesce(y.{quote_identifier(text_column(table.spec.field(k)))}, '')" for k in key)
     message = say_sql("the key ({key}) repeats row {first}", key=quote_literal(", ".join(key)),
                       first="first")
     # An empty key cell repeats too (as missing in both rows), as pandas counted it.
     same = " AND ".join(f"keyed.k{i} IS NOT DISTINCT FROM repeated.k{i}"
                         for i in range(len(keys)))
-    rows = (f"SELECT t.{ROW}, {value} AS value, {aliased} FROM {table.text_table} t "
-            f"JOIN {table.typed_table} y USING ({ROW})")
+    # Rows whose key repeats have equal typed key cells too (an equal cell parses
+    # equally): the typed cells, grouped without a cast, find the few rows to look at.
+    typed = [f"y.{quote_identifier(k)}" for k in key]
+    alike = " AND ".join(f"{c} IS NOT DISTINCT FROM r.t{i}" for i, c in enumerate(typed))
+    candidates = (f"SELECT y.* FROM {table.typed_table} y SEMI JOIN (SELECT "
+                  + ", ".join(f"{c} AS t{i}" for i, c in enumerate(typed))
+                  + f" FROM {table.typed_table} y GROUP BY ALL HAVING count(*) > 1) r "
+                  f"ON ({alike})")
+    rows = f"SELECT y.{ROW}, {value} AS value, {aliased} FROM ({candidates}) y"
     return (f"WITH keyed AS ({rows}), repeated AS (SELECT {names} FROM keyed GROUP BY ALL "
             f"HAVING count(*) > 1) "
             f"SELECT row, {quote_literal(', '.join(key))} AS field, value, "
@@ -255,19 +264,19 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
             conditions.append(f"({condition})")
             cells.append(
                 f"CASE WHEN {condition} THEN {{'c': {quote_literal(check.id)}, 'o': {order}, "
-                f"'row': t.{ROW}, 'field': {quote_literal(field.name)}, "
-                f"'value': t.{quote_identifier(field.name)}, 'message': {message}}} END")
+                f"'row': y.{ROW}, 'field': {quote_literal(field.name)}, "
+                f"'value': y.{quote_identifier(text_column(field))}, 'message': {message}}} END")
         if field.unique:
-            value = f"t.{quote_identifier(field.name)}"
+            value = f"y.{quote_identifier(text_column(field))}"
             queries.append((
                 DUPLICATE_VALUE,
                 f"SELECT row, {quote_literal(field.name)} AS field, value, message FROM ("
-                f"SELECT t.{ROW} AS row, {value} AS value, "
+                f"SELECT y.{ROW} AS row, {value} AS value, "
                 f"{say_sql('{value} appears in an earlier row', value=quoted(value))} AS message, "
                 f"row_number() OVER (PARTITION BY {value} ORDER BY "
-                f"t.{ROW}) AS repeat FROM {table.text_table} t) WHERE repeat > 1",
+                f"y.{ROW}) AS repeat FROM {table.typed_table} y) WHERE repeat > 1",
                 names.index(field.name) * _PER_FIELD + _PER_FIELD - 1))
-    source = f"{table.text_table} t JOIN {table.typed_table} y USING ({ROW})"
+    source = f"{table.typed_table} y"
     failed = f"coalesce({' OR '.join(conditions)}, false)" if conditions else "false"
     # Whether any cell fails, by the conditions alone: most tables have none, and the
     # query that words the findings is the costly one to plan.

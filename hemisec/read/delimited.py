@@ -63,6 +63,14 @@ _CHUNK_BYTES = 1 << 23
 _LINES_DUCKDB_SKIPS = (b"\n\n", b"\r\r", b"\n\r\n")
 
 
+def _has_empty_line(window: bytes) -> bool:
+    """Whether the bytes hold an empty line; a file without "\r" (one byte, found
+    several times faster than two) needs only the search for "\n\n"."""
+    if b"\r" not in window:
+        return b"\n\n" in window
+    return any(s in window for s in _LINES_DUCKDB_SKIPS)
+
+
 def _plain_utf8(path: Path, options: ReadOptions) -> bytes | None:
     """The first bytes of `path` when the whole file is one DuckDB's reader reads exactly
     as the csv module does: UTF-8 (BOM or not), no NUL, no empty line. None otherwise:
@@ -80,7 +88,7 @@ def _plain_utf8(path: Path, options: ReadOptions) -> bytes | None:
             tail = b""
             while chunk := handle.read(_CHUNK_BYTES):  # bounded memory, C-speed searches
                 window = tail + chunk
-                if b"\x00" in window or any(s in window for s in _LINES_DUCKDB_SKIPS):
+                if b"\x00" in window or _has_empty_line(window):
                     return None
                 tail = chunk[-3:]
     except OSError:

@@ -81,6 +81,8 @@ _DECIMAL_POINT_VALUE = r"[+-]?[0-9]+\.[0-9]+"
 _SQL_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR"}
 #: The row number column of every workspace table.
 ROW = "_row"
+#: The typed table's copy of a number column's cells as written (`text_column`).
+TEXT_PREFIX = "_text_"
 
 
 def parse_sql(spec: FieldSpec, text: str, decimal: str = ".") -> str:
@@ -183,6 +185,7 @@ class LoadedTable:
     def typed(self) -> pd.DataFrame:
         """The typed table as a frame indexed by row: Int64, Float64 and string columns."""
         frame = self._frame(self.typed_table)
+        frame = frame[[c for c in frame.columns if not c.startswith(TEXT_PREFIX)]]
         dtypes = {"integer": "Int64", "number": "Float64", "string": "string"}
         return frame.astype({f.name: dtypes[f.type] for f in self.spec.fields})
 
@@ -388,7 +391,7 @@ def _row_length_findings(raw: _Raw, spec: TableSpec, header: list[str], keep: in
     """Rows with fewer cells than the header, and rows with values beyond it."""
     width = len(header)
     present = " + ".join(f"(c{p} IS NOT NULL)::INT" for p in range(raw.width)) or "0"
-    names = f"[{text_list(header)}]" if header else "[]::VARCHAR[]"
+    names = f"[{text_list(header)}]" if header else "CAST([] AS VARCHAR[])"
     findings.add_query(
         MISSING_CELL,
         f"SELECT {ROW} AS row, {names}[cells + 1] AS field, NULL AS value, "
@@ -467,13 +470,21 @@ def _text_columns(header: list[str]) -> dict[str, int]:
     return positions
 
 
+def text_column(field: FieldSpec) -> str:
+    """The typed table's column holding the field's cells as written: a text field's
+    own, a number field's `_text_` twin (so a check needs no join with the text)."""
+    return field.name if field.type == "string" else TEXT_PREFIX + field.name
+
+
 def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list[str],
                   decimal: str) -> str:
     typed = ws.name(f"typed_{spec.name}")
     parsed = [f"{parse_sql(f, quote_identifier(f.name), decimal) if f.name in columns else 'NULL'}"
               f"::{_SQL_TYPES[f.type]} AS {quote_identifier(f.name)}" for f in spec.fields]
+    written = [f"{quote_identifier(f.name) if f.name in columns else 'NULL::VARCHAR'} AS "
+               f"{quote_identifier(text_column(f))}" for f in spec.fields if f.type != "string"]
     # In file order without sorting: DuckDB keeps the insertion order of what it scans.
-    ws.con.execute(f"CREATE TABLE {typed} AS SELECT {', '.join([ROW, *parsed])} "
+    ws.con.execute(f"CREATE TABLE {typed} AS SELECT {', '.join([ROW, *parsed, *written])} "
                    f"FROM {text_table}")
     return typed
 
