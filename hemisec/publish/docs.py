@@ -123,6 +123,7 @@ def examples_markdown(database: Path) -> str:
 
 def codelists_markdown(package: DataPackage) -> str:
     out = []
+    said: set[str] = set()
     for name in package.reference_tables:
         spec = package.tables[name]
         if not spec.is_code_list:
@@ -130,7 +131,13 @@ def codelists_markdown(package: DataPackage) -> str:
         frame = package.reference_frames[name]
         extra = spec.field_names[3:]
         out.append(f"#### `{name}`: {spec.description}\n")
-        out += [f"{spec.field(f).title}: {spec.field(f).description}\n" for f in extra]
+        # A column's description is given once, where it is first met (the labels in
+        # Spanish, French and Portuguese are described alike in every code list).
+        for f in extra:
+            description = spec.field(f).description
+            if description not in said:
+                out.append(f"{spec.field(f).title}: {description}\n")
+                said.add(description)
         out.append("| " + " | ".join(spec.field_names) + " |")
         out.append("|---" * len(spec.field_names) + "|")
         out += [f"| `{code}` | " + " | ".join(_cell(v) for v in rest) + " |"
