@@ -66,8 +66,9 @@ def test_every_message_fix_and_notice_is_in_the_language(
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_text_report_speaks_the_language(locale_submission: Path, language: str) -> None:
     _ = translator(language)
-    result = CliRunner().invoke(app, ["validate", str(locale_submission), "--lang", language,
-                                      "--max-per-check", "2"], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, ["validate", str(locale_submission / "homicide.csv"),
+                                      "--lang", language, "--max-per-check", "2"],
+                                env={"COLUMNS": "200"})
     assert result.exit_code == 1
     for heading in ("Summary by check, by ESS validation level",
                     "Occurrences (file:row column 'value': what is wrong)"):
