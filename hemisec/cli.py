@@ -105,8 +105,10 @@ def _read_options(encoding: str | None, delimiter: str | None, decimal: str | No
     try:
         return ReadOptions(encoding, delimiter, decimal)
     except LookupError:
-        raise _fail(f"--encoding {encoding}: not a text encoding Python knows (try utf-8, cp1252, "
-                    "latin-1 or utf-16)") from None
+        from hemisec.translate import say
+
+        raise _fail(say("--encoding {encoding}: not a text encoding Python knows (try utf-8, "
+                        "cp1252, latin-1 or utf-16)", encoding=encoding)) from None
     except ValueError as exc:
         raise _fail(str(exc)) from None
 
@@ -165,8 +167,8 @@ def _validate(paths: list[Path], output_format: ReportFormat, out: Path | None, 
     from hemisec.translate import say
 
     if output_format in (ReportFormat.html, ReportFormat.xlsx) and out is None:
-        raise _fail(f"--format {output_format.value} writes a file: give --out "
-                    f"report.{output_format.value}")
+        raise _fail(say("--format {format} writes a file: give --out report.{format}",
+                        format=output_format.value))
     try:
         report = run_validation(paths, options=options, max_findings=max_findings,
                                 against=against)
@@ -315,13 +317,14 @@ def report(
     from hemisec.translate import say, speaking
 
     language = _language(lang)
-    if not database.is_file():
-        raise _fail(f"{database}: no such database; run `make build` first")
-    try:
-        pages = write_site(database, out, language)
-    except UsageError as exc:
-        raise _fail(str(exc)) from None
     with speaking(language):
+        if not database.is_file():
+            raise _fail(say("{database}: no such database; run `make build` first",
+                            database=database))
+        try:
+            pages = write_site(database, out, language)
+        except UsageError as exc:
+            raise _fail(str(exc)) from None
         Console(highlight=False).print(say(
             "{index}: {count} pages ({language}); open it in a browser, no network needed.",
             index=out / "index.html", count=len(pages), language=language))
@@ -481,9 +484,9 @@ def mapping_check(
     from hemisec.read.sources import resolve_submission
     from hemisec.translate import speaking
 
-    options = _read_options(encoding, delimiter, decimal)
-    package = DataPackage.load()
     with speaking(_language(lang)):
+        options = _read_options(encoding, delimiter, decimal)
+        package = DataPackage.load()
         try:
             sources = resolve_submission([data], package).sources
             result = coverage(iso3.upper(), sources, package, options)
@@ -547,13 +550,14 @@ def template(
     from hemisec.translate import say, speaking
 
     language = _language(lang)
-    if out.exists() and not force:  # never overwrite what a user has filled in
-        raise _fail(f"{out} exists: give another --out, or --force to replace it")
-    try:
-        write_template(iso3.upper(), out, language)
-    except UsageError as exc:
-        raise _fail(str(exc)) from None
     with speaking(language):
+        if out.exists() and not force:  # never overwrite what a user has filled in
+            raise _fail(say("{file} exists: give another --out, or --force to replace it",
+                            file=out))
+        try:
+            write_template(iso3.upper(), out, language)
+        except UsageError as exc:
+            raise _fail(str(exc)) from None
         Console(highlight=False).print(say(
             "{file}: template for {iso3} ({language}). Fill it in, then check it with: "
             "hemisec validate {file}", file=out, iso3=iso3.upper(), language=language))

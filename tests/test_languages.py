@@ -131,3 +131,17 @@ def test_a_failed_build_words_its_findings_in_the_language(submission, tmp_path:
 
         expected = say("{value} must be at least {minimum}", value="'-5'", minimum="0")
     assert "".join(expected.split()) in "".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_error_that_stops_validation_is_in_the_language(tmp_path: Path,
+                                                           language: str) -> None:
+    missing = tmp_path / "envio"
+    result = run_hemisec("validate", str(missing), "--lang", language)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    with speaking(language):
+        from hemisec.translate import say
+
+        expected = say("{file}: no such file or folder", file=missing)
+    assert expected != f"{missing}: no such file or folder"
+    assert "".join(expected.split()) in "".join(result.stderr.split())

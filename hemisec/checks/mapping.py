@@ -17,7 +17,7 @@ from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
 from hemisec.read.tables import ROW, LoadedTable, load_table
 from hemisec.sql import quote_identifier, quote_literal
-from hemisec.translate import current_language, say_sql
+from hemisec.translate import current_language, say, say_sql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,8 +117,8 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
 
     countries = package.reference_frames["countries"]
     if iso3 not in set(countries["iso3"]):
-        raise UsageError(f"'{iso3}' is not an OAS member state's ISO3 code (see the countries "
-                         "table)")
+        raise UsageError(say("'{iso3}' is not an OAS member state's ISO3 code (see the "
+                             "countries table)", iso3=iso3))
 
     def read(name: str) -> pd.DataFrame:
         spec = package.tables[name]
@@ -126,8 +126,9 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
         errors = table.findings[table.findings["severity"] == "error"]
         if len(errors):  # a table that does not read as its schema cannot be reported on
             first = errors.iloc[0]
-            raise UsageError(f"{table.file}: {first['message']} ({len(errors):,} problem(s) "
-                             f"reading {name}); run `hemisec validate` on it to see them all")
+            raise UsageError(say("{file}: {message} ({count:,} problem(s) reading {table}); run "
+                                 "`hemisec validate` on it to see them all", file=table.file,
+                                 message=first["message"], count=len(errors), table=name))
         return table.text
 
     correspondence = read(CORRESPONDENCE)

@@ -259,7 +259,8 @@ def held_tables(against: Path | None, package: DataPackage, names: list[str], ws
             return {}, None
         against = package.descriptor_path
     if not against.exists():
-        raise UsageError(f"--against {against}: no such database, package or folder")
+        raise UsageError(say("--against {path}: no such database, package or folder",
+                             path=against))
     held: dict[str, str] = {}
     if against.suffix == ".duckdb":
         import duckdb
@@ -267,7 +268,8 @@ def held_tables(against: Path | None, package: DataPackage, names: list[str], ws
         try:
             ws.con.execute(f"ATTACH {quote_literal(str(against))} AS held (READ_ONLY)")
         except duckdb.Error as exc:
-            raise UsageError(f"--against {against}: not a DuckDB database ({exc})") from None
+            raise UsageError(say("--against {path}: not a DuckDB database ({reason})",
+                                 path=against, reason=exc)) from None
         try:
             present = {r[0] for r in ws.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'held'"
@@ -279,7 +281,8 @@ def held_tables(against: Path | None, package: DataPackage, names: list[str], ws
                                f"{quote_identifier(name)}")
                 held[name] = table
         except duckdb.Error as exc:  # a database of another shape: say so, do not fail
-            raise UsageError(f"--against {against}: not a hemisec database ({exc})") from None
+            raise UsageError(say("--against {path}: not a hemisec database ({reason})",
+                                 path=against, reason=exc)) from None
         finally:
             ws.con.execute("DETACH held")
         return held, say("the database {name}", name=against.name)

@@ -22,7 +22,7 @@ from hemisec.errors import UsageError
 from hemisec.package import DataPackage, FieldSpec, TableSpec
 from hemisec.publish.labels import in_language
 from hemisec.read.workbook import TEMPLATE_MARKER, TEMPLATE_SHEET
-from hemisec.translate import translator
+from hemisec.translate import say, translator
 
 #: The tables a national office submits, in the order of their sheets.
 TEMPLATE_TABLES = ("population", "homicide", "firearms", "prison", "iccs_correspondence",
@@ -123,11 +123,12 @@ def write_template(iso3: str, out: Path, language: str = "en",
     t: Callable[[str], str] = translator(language)
     countries = package.reference_frames["countries"].set_index("iso3")
     if iso3 not in countries.index:
-        raise UsageError(f"'{iso3}' is not an OAS member state's ISO3 code (see the countries "
-                         "table)")
+        raise UsageError(say("'{iso3}' is not an OAS member state's ISO3 code (see the "
+                             "countries table)", iso3=iso3))
     country = in_language(countries, "name", language)[iso3]
     if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"{out}: the template is an Excel workbook; give a name ending .xlsx")
+        raise UsageError(say("{file}: the template is an Excel workbook; give a name ending "
+                             ".xlsx", file=out))
 
     workbook = Workbook()
     instructions = workbook.active

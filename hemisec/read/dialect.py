@@ -55,9 +55,10 @@ class ReadOptions:
     def __post_init__(self) -> None:
         if self.delimiter is not None and self.delimiter not in DELIMITERS:
             names = ", ".join(f"'{d}'" if d != "\t" else "tab" for d in DELIMITERS)
-            raise ValueError(f"--delimiter must be one of {names} (write tab as '\\t' or 'tab')")
+            raise ValueError(say("--delimiter must be one of {names} (write tab as '\\t' or "
+                                 "'tab')", names=names))
         if self.decimal is not None and self.decimal not in (".", ","):
-            raise ValueError("--decimal must be '.' or ','")
+            raise ValueError(say("--decimal must be '.' or ','"))
         if self.encoding is not None:  # LookupError: unknown, or not a text encoding
             codecs.lookup(self.encoding)
             "a".encode(self.encoding)  # rot13, base64...: codecs, but not of text

@@ -51,9 +51,9 @@ class Submission:
 
     def add(self, source: TableSource) -> None:
         if source.table in self.sources:
-            raise UsageError(f"table '{source.table}' is given twice: "
-                             f"{self.sources[source.table].label} and {source.label}; "
-                             "keep one of them")
+            raise UsageError(say("table '{table}' is given twice: {first} and {second}; keep "
+                                 "one of them", table=source.table,
+                                 first=self.sources[source.table].label, second=source.label))
         self.sources[source.table] = source
 
 
@@ -114,13 +114,14 @@ def _add_file(path: Path, package: DataPackage, submission: Submission,
 
 def _not_a_table(path: Path, package: DataPackage) -> str:
     if path.suffix.lower() in (".xls", ".ods"):
-        return (f"{display_path(path)}: {path.suffix} workbooks cannot be read; save it as "
-                "Excel Workbook (.xlsx) or as CSV")
+        return say("{file}: {suffix} workbooks cannot be read; save it as Excel Workbook "
+                   "(.xlsx) or as CSV", file=display_path(path), suffix=path.suffix)
     if path.suffix.lower() in (*TEXT_SUFFIXES, *WORKBOOK_SUFFIXES):
-        return (f"{display_path(path)}: '{path.stem}' is not a table of the package; name "
-                f"the file after one of: {', '.join(package.tables)}")
-    return (f"{display_path(path)}: give a .csv or .xlsx table, a folder of them or a "
-            "datapackage.json")
+        return say("{file}: '{name}' is not a table of the package; name the file after one "
+                   "of: {tables}", file=display_path(path), name=path.stem,
+                   tables=", ".join(package.tables))
+    return say("{file}: give a .csv or .xlsx table, a folder of them or a datapackage.json",
+               file=display_path(path))
 
 
 def _add_folder(folder: Path, package: DataPackage, submission: Submission) -> None:
@@ -142,9 +143,9 @@ def _add_folder(folder: Path, package: DataPackage, submission: Submission) -> N
             folder=display_path(folder), files=", ".join(skipped),
             tables=", ".join(package.tables)))
     if not found:
-        raise UsageError(f"{display_path(folder)}: the folder has no file named after a table "
-                         f"(.csv or .xlsx named e.g. homicide.csv, or a workbook with a "
-                         f"sheet per table)")
+        raise UsageError(say("{folder}: the folder has no file named after a table (.csv or "
+                             ".xlsx named e.g. homicide.csv, or a workbook with a sheet per "
+                             "table)", folder=display_path(folder)))
 
 
 def _add_descriptor(path: Path, package: DataPackage, submission: Submission) -> None:
@@ -159,23 +160,27 @@ def _add_descriptor(path: Path, package: DataPackage, submission: Submission) ->
         if not isinstance(resources, list):
             raise TypeError("'resources' is not a list")
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path}: not a readable datapackage.json ({exc})") from None
+        raise UsageError(say("{file}: not a readable datapackage.json ({reason})", file=path,
+                             reason=exc)) from None
     root = path.resolve().parent
     for resource in resources:
         name = resource.get("name") if isinstance(resource, dict) else None
         where = resource.get("path") if isinstance(resource, dict) else None
         if name not in package.tables:
-            raise UsageError(f"{path}: resource '{name}' is not a table of the package")
+            raise UsageError(say("{file}: resource '{name}' is not a table of the package",
+                                 file=path, name=name))
         if isinstance(where, list):
-            raise UsageError(f"{path}: resource '{name}' has a multipart path; hemisec reads "
-                             "one file per table: join the parts into one file")
+            raise UsageError(say("{file}: resource '{name}' has a multipart path; hemisec reads "
+                                 "one file per table: join the parts into one file", file=path,
+                                 name=name))
         if not isinstance(where, str) or "://" in where:
-            raise UsageError(f"{path}: resource '{name}' must have the path of a file beside "
-                             "the descriptor (hemisec does not fetch remote files)")
+            raise UsageError(say("{file}: resource '{name}' must have the path of a file beside "
+                                 "the descriptor (hemisec does not fetch remote files)",
+                                 file=path, name=name))
         target = (root / where).resolve()
         if not target.is_relative_to(root):
-            raise UsageError(f"{path}: resource '{name}' points outside the descriptor's "
-                             f"folder ({where})")
+            raise UsageError(say("{file}: resource '{name}' points outside the descriptor's "
+                                 "folder ({where})", file=path, name=name, where=where))
         submission.add(TableSource(name, target))
 
 
@@ -184,7 +189,7 @@ def resolve_submission(paths: list[Path], package: DataPackage) -> Submission:
     submission = Submission()
     for path in paths:
         if not path.exists():
-            raise UsageError(f"{path}: no such file or folder")
+            raise UsageError(say("{file}: no such file or folder", file=path))
         if path.is_dir():
             _add_folder(path, package, submission)
         elif path.suffix.lower() == ".json":
@@ -193,9 +198,9 @@ def resolve_submission(paths: list[Path], package: DataPackage) -> Submission:
             raise UsageError(_not_a_table(path, package))
     for source in submission.sources.values():
         if not source.path.is_file():
-            raise UsageError(f"{display_path(source.path)}: the file for table "
-                             f"'{source.table}' does not exist")
+            raise UsageError(say("{file}: the file for table '{table}' does not exist",
+                                 file=display_path(source.path), table=source.table))
         if not os.access(source.path, os.R_OK):
-            raise UsageError(f"{display_path(source.path)}: the file cannot be read "
-                             "(permissions)")
+            raise UsageError(say("{file}: the file cannot be read (permissions)",
+                                 file=display_path(source.path)))
     return submission
