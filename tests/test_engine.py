@@ -4,6 +4,7 @@ command line starts without the heavy libraries."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -108,31 +109,34 @@ def test_the_streamed_json_is_the_same_document(injected: Path) -> None:
     assert json.loads(out.getvalue())["findings"] == []
 
 
+def _run_and_list_imports(argv: list[str], modules: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Run the command line with `argv` in a fresh interpreter: what it printed, and
+    which of `modules` it imported."""
+    code = ("import sys; from hemisec.cli import app\n"
+            f"try:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in {modules!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    *printed, imported = result.stdout.strip().splitlines()
+    return "\n".join(printed), ast.literal_eval(imported)
+
+
 def test_help_imports_no_heavy_library() -> None:
     """`hemisec --help` is dominated by its own work: pandas, DuckDB, openpyxl and
     frictionless are imported by the commands that use them, not at start."""
-    code = ("import sys; from hemisec.cli import app\n"
-            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'duckdb', 'openpyxl', 'frictionless', "
-            "'pandera', 'numpy') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    _, imported = _run_and_list_imports(
+        ["--help"], ("pandas", "duckdb", "openpyxl", "frictionless", "pandera", "numpy"))
+    assert imported == []
 
 
 def test_a_no_op_build_imports_no_heavy_library(demo_db: Path) -> None:
     """The no-op check reads the fingerprint and the exports' checksums: nothing of the
     validation (pandas) or of the exports' libraries is imported for it."""
-    code = ("import sys; from hemisec.cli import app\n"
-            "try:\n"
-            f"    app(['build', '--out', {str(demo_db)!r}])\n"
-            "except SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'openpyxl', 'frictionless', 'xlsxwriter', "
-            "'altair') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert "is up to date" in " ".join(result.stdout.split())
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    printed, imported = _run_and_list_imports(
+        ["build", "--out", str(demo_db)],
+        ("pandas", "openpyxl", "frictionless", "xlsxwriter", "altair"))
+    assert "is up to date" in " ".join(printed.split())
+    assert imported == []
 
 
 def test_a_csv_submission_validates_without_pandas(tmp_path: Path) -> None:
@@ -146,13 +150,8 @@ def test_a_csv_submission_validates_without_pandas(tmp_path: Path) -> None:
         kept = [lines[0], *(line for line in lines[1:] if line.startswith("COL,"))]
         (tmp_path / f"{name}.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
     for output in ("text", "json"):
-        code = ("import sys; from hemisec.cli import app\n"
-                "try:\n"
-                f"    app(['validate', {str(tmp_path)!r}, '--format', {output!r}])\n"
-                "except SystemExit:\n    pass\n"
-                "print(sorted(m for m in ('pandas', 'numpy', 'openpyxl', 'frictionless') "
-                "if m in sys.modules))")
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                check=True)
-        assert "parts-short-of-total" in result.stdout  # it did validate, and found these
-        assert result.stdout.strip().splitlines()[-1] == "[]"
+        printed, imported = _run_and_list_imports(
+            ["validate", str(tmp_path), "--format", output],
+            ("pandas", "numpy", "openpyxl", "frictionless"))
+        assert "parts-short-of-total" in printed  # it did validate, and found these
+        assert imported == []

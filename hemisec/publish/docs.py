@@ -182,8 +182,8 @@ def benchmark_markdown(results: Path = BENCHMARK_RESULTS) -> str:
         f"* `hemisec --help`: {data['help_wall_s']:.2f} s wall; one country's submission "
         f"({data['one_country_rows']:,} rows in three tables): "
         f"{data['one_country_wall_s']:.2f} s wall, of which importing hemisec's "
-        f"validation modules (DuckDB; pandas is not imported) takes {data['imports_top_level_ms']:,.0f} ms "
-        "(`python -X importtime`).",
+        "validation modules (DuckDB; pandas is not imported) takes "
+        f"{data['imports_top_level_ms']:,.0f} ms (`python -X importtime`).",
         f"* Demo build from the shell: {data['demo_build_wall_s']:.1f} s wall "
         f"({data['demo_build_rss_mib']:,.0f} MiB peak); no-op rebuild: "
         f"{data['noop_wall_s']:.2f} s.",

@@ -416,6 +416,7 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
     headings = [t(h) for h in FINDING_HEADINGS]
     levels = {c.id: c.level for c in CHECKS.values()}
     fixes = {c.id: c.fix_in(t) for c in CHECKS.values()}
+    severities = {key: t(label) for key, label in SEVERITIES.items()}
     last = len(headings) - 1
 
     def new_sheet(number: int) -> Any:
@@ -437,7 +438,7 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
             sheets, row = sheets + 1, 1
             sheet = new_sheet(sheets)
         check = record["check"]
-        sheet.write_string(row, 0, record["severity"])
+        sheet.write_string(row, 0, severities[record["severity"]])
         sheet.write_number(row, 1, levels[check])
         sheet.write_string(row, 2, check)
         for column, key in ((3, "resource"), (4, "file"), (6, "field"), (7, "value"),
