@@ -147,3 +147,25 @@ def say_number(value: int) -> str:
     """A count as the run's language writes it (12,345 / 12.345 / 12 345)."""
     language = _LANGUAGE.get()
     return f"{value:,}" if language == "en" else _LocaleFormatter(language).format_field(value, ",")
+
+
+@cache
+def _decimal_mark(language: str) -> str:
+    if language == "en":
+        return "."
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(language)
+
+
+def say_decimal_sql(expression: str) -> str:
+    """A number a check computed, as SQL text with the run's language's decimal mark
+    (197,6 in French): for messages, not for the cells they quote."""
+    text = f"CAST({expression} AS VARCHAR)"
+    mark = _decimal_mark(_LANGUAGE.get())
+    return text if mark == "." else f"replace({text}, '.', '{mark}')"
+
+
+def say_decimal(value: float) -> str:
+    """A number (in its shortest form, as `g` writes it) with the run's decimal mark."""
+    return f"{value:g}".replace(".", _decimal_mark(_LANGUAGE.get()))

@@ -145,3 +145,20 @@ def test_an_error_that_stops_validation_is_in_the_language(tmp_path: Path,
         expected = say("{file}: no such file or folder", file=missing)
     assert expected != f"{missing}: no such file or folder"
     assert "".join(expected.split()) in "".join(result.stderr.split())
+
+
+@pytest.mark.parametrize(("language", "rate"), [("es", "151,0"), ("fr", "151,0"),
+                                                ("pt", "151,0"), ("en", "151.0")])
+def test_a_number_a_check_computed_has_the_languages_decimal_mark(
+        submission, language: str, rate: str) -> None:
+    """The rate a message states is written as the reader writes numbers; the cells it
+    quotes stay as the file has them."""
+    from hemisec.checks.validate import validate
+
+    folder = submission({"population": ["MEX,2020,_T,100000,x"],
+                         "homicide": ["MEX,2020,0101,_T,_T,151,A,Ministry of Security,"]})
+    with speaking(language):
+        findings = validate([folder]).findings
+    found = findings[findings["check"] == "homicide-rate-implausible"]
+    assert found["value"].tolist() == ["151"]
+    assert f" {rate} " in found["message"].iloc[0]

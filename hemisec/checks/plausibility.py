@@ -10,7 +10,7 @@ from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
 from hemisec.sql import as_text, quote_identifier, quote_literal
-from hemisec.translate import say_sql
+from hemisec.translate import say_decimal, say_decimal_sql, say_sql
 
 #: Thresholds come from the package's thresholds table (why each has its value is there).
 _LIMITS = thresholds()
@@ -67,7 +67,7 @@ def check_homicide_rate(homicide: LoadedTable, population: str,
                    {say_sql("{victims} victims in a population of {population} is {rate} "
                             "per 100,000", victims=as_text('victims'),
                             population=as_text('population'),
-                            rate=as_text('round_even(rate, 1)'))} AS message
+                            rate=say_decimal_sql('round_even(rate, 1)'))} AS message
             FROM ({_homicide_rates(homicide, population)}) WHERE rate > {MAX_HOMICIDE_RATE!r}
             ORDER BY iso3, year""")
 
@@ -189,10 +189,11 @@ def check_published_rate(homicide: LoadedTable, population: str, published: str,
                             "rate of {rate}; {publisher} publishes {published} ({difference}%, "
                             "tolerance {tolerance}%)", victims=as_text('victims'),
                             population=as_text('population'), source="rates.source",
-                            rate=as_text('round_even(rate, 2)'), publisher="published.source",
-                            published=as_text('published.value'),
-                            difference=as_text(f'round_even({difference}, 1)'),
-                            tolerance=quote_literal(f'{tolerance_pct:g}'))} AS message
+                            rate=say_decimal_sql('round_even(rate, 2)'),
+                            publisher="published.source",
+                            published=say_decimal_sql('published.value'),
+                            difference=say_decimal_sql(f'round_even({difference}, 1)'),
+                            tolerance=quote_literal(say_decimal(tolerance_pct)))} AS message
             FROM ({_homicide_rates(homicide, population)}) rates
             JOIN {published} published USING (iso3, year)
             WHERE published.indicator = 'homicide_rate' AND published.value IS NOT NULL

@@ -20,7 +20,7 @@ from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
 from hemisec.sql import as_text, quote_identifier, quote_literal
-from hemisec.translate import say_sql
+from hemisec.translate import say_decimal_sql, say_sql
 
 REVISION = register(
     "revision", "warning", "revision",
@@ -67,14 +67,15 @@ def check_revisions(table: LoadedTable, held: str, held_origin: str,
     origin = quote_literal(held_origin)
     revised = ("CASE WHEN h.{a} = 0 THEN {zero} ELSE CASE WHEN {c} > 0 THEN '+' ELSE '' END "
                "|| {r} || '%' END").format(a=amount, zero=say_sql("from zero"), c=change,
-                                            r=as_text(f"round_even({change}, 1)"))
+                                            r=say_decimal_sql(f"round_even({change}, 1)"))
     findings.add_query(
         REVISION, spec.name, table.file,
         f"""SELECT s.{ROW} AS row, {quote_literal(value)} AS field, {as_text(f's.{amount}')}
                    AS value,
                    {say_sql("{new} replaces {held} held in {origin} ({change}; obs_status "
                             "{status}, source {source}) for {key}",
-                            new=as_text(f's.{amount}'), held=as_text(f'h.{amount}'),
+                            new=say_decimal_sql(f's.{amount}'),
+                            held=say_decimal_sql(f'h.{amount}'),
                             origin=origin, change=revised, status=status, source=source,
                             key=_key_text(key, 's'))} AS message
             FROM {table.typed_table} s JOIN {held} h ON {same_key}
@@ -90,7 +91,7 @@ def check_revisions(table: LoadedTable, held: str, held_origin: str,
                    {say_sql("no figure for {year} in this series ({series}): {origin} holds "
                             "{held} (obs_status {status}, source {source})",
                             year=as_text('h.year'), series=_key_text(series, 'h'),
-                            origin=origin, held=as_text(f'h.{amount}'), status=status,
+                            origin=origin, held=say_decimal_sql(f'h.{amount}'), status=status,
                             source=source)} AS message
             FROM ({spans}) s JOIN {held} h ON {same_series}
             WHERE h.year BETWEEN s.first AND s.last AND h.{amount} IS NOT NULL
