@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -54,13 +55,14 @@ def old_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Python of a separate virtual environment with the DuckDB 1.x client."""
     import venv
 
-    environment = tmp_path_factory.mktemp("duckdb1") / "venv"
-    venv.create(environment, with_pip=True)
-    python = environment / "bin" / "python"
-    installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet", OLD_DUCKDB],
-                               capture_output=True, text=True, check=False)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    return python
+    def make(folder: Path) -> None:
+        venv.create(folder / "venv", with_pip=True)
+        installed = subprocess.run([str(folder / "venv" / "bin" / "python"), "-m", "pip",
+                                    "install", "--quiet", OLD_DUCKDB],
+                                   capture_output=True, text=True, check=False)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    return made_once(tmp_path_factory, "duckdb1", make) / "venv" / "bin" / "python"
 
 
 def read_with_old_duckdb(python: Path, database: Path) -> dict[str, int]:
@@ -84,12 +86,40 @@ def package() -> DataPackage:
     return DataPackage.load()
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+              make: Callable[[Path], None]) -> Path:
+    """A folder `make` fills once per test run, whichever pytest-xdist worker asks first:
+    the others wait for it and share it (for what tests only read: builds, a venv). A
+    folder a failed `make` left half made is made again."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process: its own temporary folder
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    import fcntl
+
+    # Every worker's base temporary folder is inside the run's: shared by this run only.
+    folder = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+    with (folder.parent / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = folder / ".made"
+        if not done.exists():
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "hemisec.duckdb"
-    result = build(DEFAULT_DESCRIPTOR, out, console=Console(file=io.StringIO()))
-    assert not result.up_to_date
-    return out
+    """The demo build, made once for the run and only read by tests."""
+    def make(folder: Path) -> None:
+        result = build(DEFAULT_DESCRIPTOR, folder / "hemisec.duckdb",
+                       console=Console(file=io.StringIO()))
+        assert not result.up_to_date
+
+    return made_once(tmp_path_factory, "demo", make) / "hemisec.duckdb"
 
 
 HEADERS = {
@@ -159,6 +189,8 @@ def real_db(imported: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactor
 
     from hemisec.build.database import build
 
-    out = tmp_path_factory.mktemp("realbuild") / "hemisec-real.duckdb"
-    build(imported[0], out, console=Console(file=io.StringIO()), accept_inconsistent=True)
-    return out
+    def make(folder: Path) -> None:
+        build(imported[0], folder / "hemisec-real.duckdb", console=Console(file=io.StringIO()),
+              accept_inconsistent=True)
+
+    return made_once(tmp_path_factory, "realbuild", make) / "hemisec-real.duckdb"
