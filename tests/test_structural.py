@@ -109,3 +109,19 @@ def test_ragged_rows_are_findings_on_their_row(submission) -> None:
     findings = validate([folder]).to_dict()["findings"]
     assert [(f["check"], f["row"], f["field"], f["value"]) for f in findings] == [
         ("extra-cell", 3, "cell 6", "extra"), ("missing-cell", 4, "source", None)]
+
+
+
+def test_a_cell_beyond_the_header_is_named_as_the_user_finds_it() -> None:
+    """By its column's letters in a workbook (as Excel shows them), by its number in a
+    line of a CSV file."""
+    import duckdb
+
+    from hemisec.read.tables import _column_name_sql
+
+    positions = [0, 25, 26, 51, 701, 702, 999]
+    names = [duckdb.sql(f"SELECT {_column_name_sql(str(p), workbook)}").fetchall()[0][0]
+             for workbook in (True, False) for p in positions]
+    assert names == ["column A", "column Z", "column AA", "column AZ", "column ZZ",
+                     "column AAA", "column ALL", "cell 1", "cell 26", "cell 27", "cell 52",
+                     "cell 702", "cell 703", "cell 1000"]

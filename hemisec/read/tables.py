@@ -190,20 +190,9 @@ class LoadedTable:
         return frame.astype({f.name: dtypes[f.type] for f in self.spec.fields})
 
 
-def column_name(position: int, workbook: bool) -> str:
-    """How the user finds a column without a header: its letter in Excel, else its number."""
-    if not workbook:
-        return f"cell {position + 1}"
-    letters = ""
-    number = position + 1
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return f"column {letters}"
-
-
 def _column_name_sql(position: str, workbook: bool) -> str:
-    """`column_name` in SQL, for a position column (at most 3 letters: MAX_COLUMNS)."""
+    """How the user finds a cell beyond the header, from its position (0 first): its
+    column's letters in Excel (at most three: MAX_COLUMNS), else its number in the line."""
     if not workbook:
         return f"'cell ' || CAST({position} + 1 AS VARCHAR)"
     letter = "chr(65 + CAST(({n}) % 26 AS INTEGER))"
