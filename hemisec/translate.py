@@ -128,20 +128,6 @@ def translated(text: str) -> str:
     return translator(_LANGUAGE.get())(text)
 
 
-def say_each(template: str, /, **values: object) -> object:
-    """`template` in the run's language for each row of the pandas Series given (a value
-    that is not a Series is the same on every row): the Series of messages, built a
-    column at a time, never a loop over rows."""
-    message: object = ""
-    for text, name, _spec, _conversion in Formatter().parse(translated(template)):
-        if text:
-            message = message + text
-        if name is not None:
-            value = values[name]
-            message = message + (value.astype("string") if hasattr(value, "astype")
-                                 else str(value))
-    return message
-
 
 def say_number(value: int) -> str:
     """A count as the run's language writes it (12,345 / 12.345 / 12 345)."""

@@ -1,5 +1,5 @@
 """The gettext catalogues: every check's title and fix, every message and notice the code
-words (`say`, `say_sql`, `say_each`) and every help text of the command line is
+words (`say`, `say_sql`) and every help text of the command line is
 translated, and no translation loses, adds or changes a `{placeholder}` of its English."""
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def test_every_validation_report_text_is_translated(language: str) -> None:
 
 
 #: The functions that word a message in the run's language (hemisec.translate).
-_SAYERS = {"say", "say_sql", "say_each"}
+_SAYERS = {"say", "say_sql"}
 PACKAGE = LOCALE_DIR.parent
 
 

@@ -89,13 +89,12 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     console.print(Text("\n" + say("Occurrences (file:row column 'value': what is wrong)"),
                        style="bold"))
     # Only the findings listed are fetched from the workspace: max_per_check of each check.
-    totals = {check: count for _severity, check, count in report.check_counts}
+    by_check = {check: (severity, count) for severity, check, count in report.check_counts}
     shown: dict[str, list[dict[str, object]]] = {}
     for record in report.iter_records(per_check=max_per_check or None):  # bounded
         shown.setdefault(str(record["check"]), []).append(record)
-    severity_of = {check: severity for severity, check, _count in report.check_counts}
     for check, records in shown.items():  # in the order the report meets them
-        severity, total = severity_of[check], totals[check]
+        severity, total = by_check[check]
         console.print(Text(f"\n{severities[severity]} {check} ({say_number(total)})",
                            style="red" if severity == "error" else "yellow"))
         for rec in records:
