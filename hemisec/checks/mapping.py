@@ -77,7 +77,7 @@ def check_mapping(tables: dict[str, LoadedTable], references: dict[str, tuple[st
                            {say_sql("{iso3} national category '{code}'{label} has no row "
                                     "in {table}", iso3="t.iso3", code="t.national_code",
                                     label=label, table=quote_literal(CORRESPONDENCE))} AS message
-                    FROM {table.text_table} t WHERE {given} AND NOT EXISTS (
+                    FROM {table.typed_table} t WHERE {given} AND NOT EXISTS (
                         SELECT 1 FROM {correspondence} m WHERE {pairs})""")
     if CORRESPONDENCE in tables:
         table = tables[CORRESPONDENCE]
@@ -96,7 +96,7 @@ def check_mapping(tables: dict[str, LoadedTable], references: dict[str, tuple[st
                 NOT_FULL, CORRESPONDENCE, table.file,
                 f"""SELECT t.{ROW} AS row, 'match' AS field, t.match AS value,
                            {message} AS message
-                    FROM {table.text_table} t WHERE t.match IN ('broader', 'narrower')""")
+                    FROM {table.typed_table} t WHERE t.match IN ('broader', 'narrower')""")
 
 
 def _iccs_label(columns: list[str]) -> str:

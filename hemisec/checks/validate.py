@@ -176,7 +176,7 @@ def _is_synthetic(table: LoadedTable) -> bool:
         return False
     return bool(table.workspace.con.execute(
         f"SELECT coalesce(bool_or(contains(source, {quote_literal(SYNTHETIC_MARKER)})), false) "
-        f"FROM {table.text_table}").fetchall()[0][0])
+        f"FROM {table.typed_table}").fetchall()[0][0])
 
 
 def _package_reference(ws: Workspace, package: DataPackage, name: str) -> tuple[str, list[str]]:
@@ -341,9 +341,11 @@ def validate_sources(sources: dict[str, TableSource], package: DataPackage,
     findings = FindingsTable(ws.con, ws.name("findings"))
     for table in loaded.values():
         findings.add_stored(table.findings_table)
+    # On the typed tables as read: before set_aside blanks cells and drops repeated keys.
+    check_mapping(loaded, references, package, findings)
+    for table in loaded.values():
         set_aside(table, findings, check_structure(table, references, findings))
     check_consistency(loaded, population.typed_table, origin, findings)
-    check_mapping(loaded, references, package, findings)
     chosen, published, tolerance = None, None, None
     if "homicide" in loaded:  # the rate checks compare homicide rates only
         chosen = ws.name("chosen_population")

@@ -17,7 +17,6 @@ import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -130,6 +129,8 @@ class LoadedTable:
     #: The workspace table of the file-level findings (the columns of FINDING_COLUMNS,
     #: and `seq`, their order).
     findings_table: str
+    #: The rows read (not blank), counted once the typed table is made.
+    rows: int = 0
     dialect: Dialect | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -137,11 +138,6 @@ class LoadedTable:
     def decimal(self) -> str:
         """The decimal mark number cells are read with."""
         return self.dialect.decimal if self.dialect else "."
-
-    @cached_property
-    def rows(self) -> int:
-        return self.workspace.con.execute(
-            f"SELECT count(*) FROM {self.text_table}").fetchall()[0][0]
 
     def has(self, name: str) -> bool:
         """Whether the file has the column."""
@@ -479,7 +475,7 @@ def _nothing_read(spec: TableSpec, label: str, findings: FileFindings, ws: Works
     text = ws.name(f"text_{spec.name}")
     ws.con.execute(f"CREATE TABLE {text} ({ROW} BIGINT)")
     return LoadedTable(spec, label, ws, text, _create_typed(ws, spec, text, [], "."), [],
-                       findings.store(ws), dialect, notices or [])
+                       findings.store(ws), 0, dialect, notices or [])
 
 
 def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions,
@@ -532,7 +528,9 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     # The text is a view of the cells: the typed table is the one copy made.
     text = ws.name(f"text_{spec.name}")
     ws.con.execute(f"CREATE VIEW {text} AS SELECT * FROM ({rows_read}) WHERE NOT ({empty})")
-    read = ws.con.execute(f"SELECT count(*) FROM ({rows_read})").fetchall()[0][0]
+    # The raw table's rows by number only: no cell is looked at.
+    read = ws.con.execute(f"SELECT count(*) FROM {raw.table} "
+                          f"WHERE {ROW} BETWEEN 2 AND {keep}").fetchall()[0][0]
     if read == 0:
         findings.add(TABLE_EMPTY, say("the table has a header and no rows: nothing of {table} "
                                       "was checked", table=spec.name))
@@ -540,8 +538,9 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     if dialect is not None and not dialect.is_plain():
         notices.append(_dialect_notice(label, dialect))
     typed = _create_typed(ws, spec, text, columns, decimal)
-    return LoadedTable(spec, label, ws, text, typed, columns, findings.store(ws), dialect,
-                       notices)
+    rows = ws.con.execute(f"SELECT count(*) FROM {typed}").fetchall()[0][0]
+    return LoadedTable(spec, label, ws, text, typed, columns, findings.store(ws), rows,
+                       dialect, notices)
 
 
 def _dialect_notice(label: str, dialect: Dialect) -> str:
