@@ -30,6 +30,11 @@ def stripped(expression: str) -> str:
     return f"regexp_replace({expression}, {quote_literal(_STRIP)}, '', 'g')"
 
 
+def outer_space(expression: str) -> str:
+    """Whether the text starts or ends with whitespace as Python's `\\s` reads it."""
+    return f"regexp_matches({expression}, {quote_literal(f'^[{_SPACE}]|[{_SPACE}]$')})"
+
+
 def full_match(expression: str, pattern: str) -> str:
     """Whether the whole text matches `pattern` (a Python regular expression that RE2
     reads the same, as the schemas' patterns are)."""

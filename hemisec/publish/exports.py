@@ -227,19 +227,27 @@ def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPa
 def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: Path,
                     schemas: dict[str, dict[str, Any]]) -> None:
     """indicators.xlsx: the README sheet, then a sheet per resource with a frozen header
-    and an autofilter. XlsxWriter streams the rows to the file (constant memory) and is
-    several times faster than openpyxl, which the package keeps for reading workbooks.
-    Texts are written as text, never as formulas or links."""
+    and an autofilter. XlsxWriter writes the workbook with each sheet's header and DuckDB
+    its rows (hemisec.publish.sheet_rows); openpyxl stays for reading workbooks. Texts
+    are written as text, never as formulas or links."""
+    import io
+
     from xlsxwriter import Workbook  # imported only when the exports are written
 
-    workbook = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                    "strings_to_urls": False, "strings_to_numbers": False,
-                                    "nan_inf_to_errors": True})
+    from hemisec.publish.sheet_rows import sheet_rows, write_with_rows
+
+    drafted = io.BytesIO()
+    workbook = Workbook(drafted, {"in_memory": True, "strings_to_formulas": False,
+                                  "strings_to_urls": False, "strings_to_numbers": False})
+    sheets = []
     try:
         _readme_sheet(workbook, con, package, schemas)
         sources = {t.resource: t.source for t in TABLES}
         bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         text = workbook.add_format({"num_format": "@"})
+        # The style of a blank last cell: XlsxWriter numbers a format when a cell uses it,
+        # and the cells that do are written by DuckDB.
+        blank_style = text._get_xf_index()
         for name in WORKBOOK_SHEETS:
             fields = schemas[name]["fields"]
             sheet = workbook.add_worksheet(name)
@@ -249,29 +257,17 @@ def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: 
                 sheet.set_column(index, index, 28 if wide else 12)
             for index, field in enumerate(fields):
                 sheet.write_string(0, index, _sheet_text(field["name"]), bold)
+            order = schemas[name].get("primaryKey") or [f["name"] for f in fields]
             # The connection itself, not a cursor: a cursor would not see the database the
             # build is writing (its default is the workspace's).
-            result = con.execute(spreadsheet_safe_query(sources[name], schemas[name],
-                                                        for_xlsx=True))
-            last, rows = len(fields) - 1, 0
-            while batch := result.fetchmany(10_000):
-                for values in batch:  # the export's rows, streamed to the file
-                    rows += 1
-                    for column, value in enumerate(values):
-                        if value is None:
-                            # Readers that take a row's last cell as its end (frictionless)
-                            # need the last one: a blank text cell.
-                            if column == last:
-                                sheet.write_blank(rows, column, None, text)
-                        elif isinstance(value, str):
-                            sheet.write_string(rows, column, value)
-                        elif isinstance(value, bool):
-                            sheet.write_boolean(rows, column, value)
-                        else:
-                            sheet.write_number(rows, column, value)
-            sheet.autofilter(0, 0, rows, last)
+            rows = sheet_rows(con, spreadsheet_safe_query(sources[name], schemas[name],
+                                                          for_xlsx=True),
+                              order, sheet.index, blank_style)
+            sheet.autofilter(0, 0, rows.rows, len(fields) - 1)
+            sheets.append(rows)
     finally:
         workbook.close()
+    write_with_rows(con, drafted, str(path), sheets)
 
 
 def _resources(con: duckdb.DuckDBPyConnection, schemas: dict[str, dict[str, Any]],
