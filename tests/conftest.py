@@ -10,6 +10,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+# Python keeps the bytecode it compiles (in __pycache__, ignored by git) even where the
+# environment asks it not to: else every command line a test starts compiles hemisec
+# again, about 0.1 s each.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 import pandas as pd
 import pytest
 from rich.console import Console
@@ -56,9 +62,10 @@ def old_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import venv
 
     def make(folder: Path) -> None:
-        venv.create(folder / "venv", with_pip=True)
-        installed = subprocess.run([str(folder / "venv" / "bin" / "python"), "-m", "pip",
-                                    "install", "--quiet", OLD_DUCKDB],
+        venv.create(folder / "venv")  # without pip of its own: the project's installs into it
+        installed = subprocess.run([sys.executable, "-m", "pip", "--python",
+                                    str(folder / "venv" / "bin" / "python"), "install",
+                                    "--quiet", OLD_DUCKDB],
                                    capture_output=True, text=True, check=False)
         assert installed.returncode == 0, installed.stdout + installed.stderr
 

@@ -44,13 +44,13 @@ def installed(tmp_path_factory) -> Path:
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = (root / "dist").glob("hemisec-*.whl")
     environment = root / "venv"
-    venv.create(environment, with_pip=True)
+    venv.create(environment)  # without pip of its own: the project's installs into it
     own = next((environment / "lib").glob("python3*/site-packages"))
     dependencies = next(p for p in map(Path, sys.path) if p.name == "site-packages"
                         and (p / "duckdb").is_dir())
     (own / "hemisec-test-dependencies.pth").write_text(f"{dependencies}\n", encoding="utf-8")
-    pip = _run(environment / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
-               "--no-index", wheel, cwd=root)
+    pip = _run(sys.executable, "-m", "pip", "--python", environment / "bin" / "python",
+               "install", "--quiet", "--no-deps", "--no-index", wheel, cwd=root)
     assert pip.returncode == 0, pip.stdout + pip.stderr
     where = _run(environment / "bin" / "python", "-c", "import hemisec; print(hemisec.__file__)",
                  cwd=root)
