@@ -77,8 +77,14 @@ def write_package(folder: Path, rows: int, bad_share: float) -> Path:
     return submission
 
 
+#: Commands run as an installed hemisec runs, its bytecode kept after the first run,
+#: whatever this shell's PYTHONDONTWRITEBYTECODE says (pip compiles a wheel's on install).
+BYTECODE_KEPT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
     """CPU, wall and peak RSS of one process, from GNU time."""
+    env = env or BYTECODE_KEPT
     report = Path(tempfile.mktemp(suffix=".time"))
     subprocess.run(["/usr/bin/time", "-o", str(report), "-f", "%e %U %S %M", *command],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
