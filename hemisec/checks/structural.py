@@ -282,13 +282,19 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
     # query that words the findings is the costly one to plan.
     if cells and findings.con.execute(
             f"SELECT EXISTS (SELECT 1 FROM {source} WHERE {failed})").fetchall()[0][0]:
+        # The failing rows first, in a parallel scan; the findings are worded from them
+        # alone (numbering them is a single-threaded pass: over a few rows, not the table).
+        rows = table.workspace.name("failing")
+        findings.con.execute(f"CREATE TEMP TABLE {rows} AS SELECT * FROM {source} "
+                             f"WHERE {failed}")
         failing = (f"SELECT unnest(list_filter([{', '.join(cells)}], lambda x: x IS NOT NULL)) "
-                   f"AS f FROM {source} WHERE {failed}")
+                   f"AS f FROM {rows} y")
         # Every cell check is an error: its severity is the check's.
         findings.con.execute(
             f"INSERT INTO {findings.table} SELECT 'error', f.c, {quote_literal(spec.name)}, "
             f"{quote_literal(table.file)}, f.row, f.field, f.value, f.message, {batch}, f.o, "
             f"row_number() OVER () FROM ({failing})")
+        findings.con.execute(f"DROP TABLE {rows}")
     findings.add_queries(spec.name, table.file, queries, batch)
     return batch
 
@@ -300,10 +306,16 @@ def set_aside(table: LoadedTable, findings: FindingsTable, batch: int) -> None:
     failed = f"SELECT row, field, \"check\" FROM {findings.table} WHERE batch = {batch}"
     if not con.execute(f"SELECT count(*) FROM ({failed})").fetchall()[0][0]:
         return
-    blanked = ", ".join(
-        f"{quote_identifier(f.name)} = CASE WHEN {ROW} IN (SELECT row FROM ({failed}) WHERE "
-        f"field = {quote_literal(f.name)}) THEN NULL ELSE {quote_identifier(f.name)} END"
-        for f in table.spec.fields)
-    con.execute(f"UPDATE {table.typed_table} SET {blanked}")
+    # Only the fields and rows that broke a rule are written: a few cells, not the table.
+    broken = {field for (field,) in con.execute(
+        f"SELECT DISTINCT field FROM ({failed}) WHERE field IS NOT NULL").fetchall()}
+    names = [f.name for f in table.spec.fields if f.name in broken]
+    if names:
+        blanked = ", ".join(
+            f"{quote_identifier(name)} = CASE WHEN {ROW} IN (SELECT row FROM ({failed}) WHERE "
+            f"field = {quote_literal(name)}) THEN NULL ELSE {quote_identifier(name)} END"
+            for name in names)
+        con.execute(f"UPDATE {table.typed_table} SET {blanked} WHERE {ROW} IN (SELECT row "
+                    f"FROM ({failed}) WHERE field IN ({text_list(names)}))")
     con.execute(f"DELETE FROM {table.typed_table} WHERE {ROW} IN (SELECT row FROM ({failed}) "
                 f"WHERE \"check\" = {quote_literal(DUPLICATE_KEY.id)})")
