@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -330,15 +331,27 @@ def write_exports(con: duckdb.DuckDBPyConnection, package: DataPackage,
     written = {final.relative_to(folder).as_posix(): temporary
                for final, temporary in targets.items()}
     schemas = export_schemas(con, package)
-    for table in TABLES:
-        _copy_csv(con, spreadsheet_safe_query(table.source, schemas[table.resource]),
-                  written[table.path], options.bom)
-    _write_workbook(con, package, written[WORKBOOK], schemas)
-    con.execute("COPY (SELECT * FROM indicators ORDER BY iso3, year, indicator, method, "
-                f"source) TO {quote_literal(str(written[PARQUET]))} (FORMAT parquet)")
-    for version, path in SDMX_FILES.items():
-        _copy_csv(con, spreadsheet_safe_query(f"({sdmx.sdmx_source(version)})",
-                                              schemas[f"indicators_sdmx{version}"]),
-                  written[path], bom=False)
+    # The workbook, the slowest export, is written while the others are: DuckDB and zlib
+    # release the GIL, so both cores work. Its cursor is a connection of its own, told
+    # which database to read (a cursor starts in the workspace's).
+    database = con.execute("SELECT current_database()").fetchall()[0][0]
+    sheets = con.cursor()
+    sheets.execute(f"USE {quote_identifier(database)}")
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            workbook = pool.submit(_write_workbook, sheets, package, written[WORKBOOK], schemas)
+            for table in TABLES:
+                _copy_csv(con, spreadsheet_safe_query(table.source, schemas[table.resource]),
+                          written[table.path], options.bom)
+            con.execute("COPY (SELECT * FROM indicators ORDER BY iso3, year, indicator, "
+                        f"method, source) TO {quote_literal(str(written[PARQUET]))} "
+                        "(FORMAT parquet)")
+            for version, path in SDMX_FILES.items():
+                _copy_csv(con, spreadsheet_safe_query(f"({sdmx.sdmx_source(version)})",
+                                                      schemas[f"indicators_sdmx{version}"]),
+                          written[path], bom=False)
+            workbook.result()  # its error, if any, is the build's
+    finally:
+        sheets.close()
     write_descriptor(con, package, _resources(con, schemas, written, options),
                      written[DESCRIPTOR])
