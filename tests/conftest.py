@@ -10,12 +10,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-# Python keeps the bytecode it compiles (in __pycache__, ignored by git) even where the
-# environment asks it not to: else every command line a test starts compiles hemisec
-# again, about 0.1 s each.
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
-
 import pandas as pd
 import pytest
 from rich.console import Console
