@@ -9,6 +9,7 @@ package's Table Schemas (hemisec.publish.export_package), so the files describe 
 from __future__ import annotations
 
 import codecs
+import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -165,6 +166,17 @@ def _sheet_text(value: object) -> str:
     return spreadsheet_safe_text(_XLSX_ILLEGAL_TEXT.sub("", str(value)))
 
 
+#: The README sheet's column widths (in characters) and the height of a line of text in
+#: points, at the default 11-point font.
+README_WIDTHS = (22, 30, 28, 12, 24, 90)
+LINE_HEIGHT = 15
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """About how many lines a cell `width` characters wide wraps `text` into."""
+    return sum(max(1, math.ceil(len(part) / max(width, 1))) for part in text.split("\n"))
+
+
 def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPackage,
                   schemas: dict[str, dict[str, Any]]) -> None:
     """The first sheet: what the file is, whether the figures are invented, the licence,
@@ -172,8 +184,10 @@ def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPa
     from hemisec.build.database import SYNTHETIC_COMMENT
 
     sheet = workbook.add_worksheet("README")
-    for column, width in enumerate((22, 30, 28, 12, 24, 90)):
+    for column, width in enumerate(README_WIDTHS):
         sheet.set_column(column, column, width)
+    sheet.set_landscape()  # printed, every column on the page
+    sheet.fit_to_pages(1, 0)
     facts = build_facts(con)
     statement = data_statement(facts.get("data", ""))
     licences = "; ".join(f"{lic.get('title') or lic.get('name')} ({lic.get('path', '')})"
@@ -182,34 +196,51 @@ def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPa
     next_row = 0
 
     def line(*values: object, bold: bool = False, size: int | None = None,
-             colour: str | None = None) -> None:
+             colour: str | None = None, span: bool = False) -> None:
+        """A row of the sheet; with `span`, its last text runs across to the last column.
+        Its height fits its wrapped lines: a spreadsheet keeps a row one line high
+        unless told, and the text of one row would cover the next."""
         nonlocal next_row
         style = (bold, size, colour)
         if style not in formats:
             formats[style] = workbook.add_format({
                 "bold": bold, "font_size": size or 11, "font_color": f"#{colour}" if colour
                 else "#000000", "text_wrap": True, "valign": "top"})
+        lines = 1
         for column, value in enumerate(values):
-            if value is not None:
-                sheet.write_string(next_row, column, _sheet_text(value), formats[style])
+            if value is None:
+                continue
+            text = _sheet_text(value)
+            last = len(README_WIDTHS) - 1
+            if span and column == len(values) - 1 and column < last:
+                sheet.merge_range(next_row, column, next_row, last, text, formats[style])
+                width = sum(README_WIDTHS[column:])
+            else:
+                sheet.write_string(next_row, column, text, formats[style])
+                width = README_WIDTHS[column]
+            lines = max(lines, _wrapped_lines(text, width * 11 / (size or 11)))
+        if lines > 1 or size:  # in whole pixels (3/4 point), rounded up as a sheet keeps them
+            points = LINE_HEIGHT * (size or 11) / 11 * lines
+            sheet.set_row(next_row, math.ceil(points * 4 / 3) * 3 / 4)
         next_row += 1
 
-    line(f"Indicators workbook ({package.title})", bold=True, size=14)
+    line(f"Indicators workbook ({package.title})", bold=True, size=14, span=True)
     if statement:
-        line(statement, bold=True, colour="C00000")
+        line(statement, bold=True, colour="C00000", span=True)
     line()
     sheets = {name: _comment(con, name).removeprefix(SYNTHETIC_COMMENT)
               for name in WORKBOOK_SHEETS}
     line("What this file is", "Indicators by country and year, from the database hemisec "
-         "builds; the same rows as indicators.csv and indicators_wide.csv beside it.")
+         "builds; the same rows as indicators.csv and indicators_wide.csv beside it.",
+         span=True)
     for name, description in sheets.items():
-        line(f"Sheet {name}", description)
+        line(f"Sheet {name}", description, span=True)
     line("Built", f"hemisec {facts.get('hemisec_version', '')}, package version "
          f"{facts.get('package_version', '')}, from {facts.get('data_path', '')} at "
-         f"{facts.get('built_at', '')} (data: {facts.get('data', '')}).")
+         f"{facts.get('built_at', '')} (data: {facts.get('data', '')}).", span=True)
     line("Licence", f"{licences}. Figures taken from a named source remain under that "
-         "source's terms (see the sources below).")
-    line("Formulas", NEUTRALISED.replace("indicators.parquet", "the Parquet file"))
+         "source's terms (see the sources below).", span=True)
+    line("Formulas", NEUTRALISED.replace("indicators.parquet", "the Parquet file"), span=True)
     line()
     line("Sources", bold=True)
     line("source id", "title", "publisher", "edition", "licence", "url", bold=True)
