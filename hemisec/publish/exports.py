@@ -290,8 +290,8 @@ def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: 
             for index, field in enumerate(fields):
                 sheet.write_string(0, index, _sheet_text(field["name"]), bold)
             order = schemas[name].get("primaryKey") or [f["name"] for f in fields]
-            # The connection itself, not a cursor: a cursor would not see the database the
-            # build is writing (its default is the workspace's).
+            # `con` reads the database being built (write_exports gives it a cursor told to
+            # USE it: a cursor starts in the workspace's database).
             rows = sheet_rows(con, spreadsheet_safe_query(sources[name], schemas[name],
                                                           for_xlsx=True),
                               order, sheet.index, blank_style)
