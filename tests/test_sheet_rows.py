@@ -32,15 +32,19 @@ cells = st.tuples(
     st.none() | texts | tricky)
 
 
-def _by_xlsxwriter(rows: list[tuple[object, ...]]) -> tuple[bytes, int]:
-    """The sheet XlsxWriter writes cell by cell (constant memory, as the exports did), and
-    the style of its blank text cells."""
+def _by_xlsxwriter(rows: list[tuple[object, ...]], styled: frozenset[int] = frozenset()
+                   ) -> tuple[bytes, int, list[int | None]]:
+    """The sheet XlsxWriter writes cell by cell (constant memory, as the exports did), the
+    style of its blank text cells, and the styles of the `styled` columns."""
     target = io.BytesIO()
     workbook = Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
                                  "strings_to_urls": False, "strings_to_numbers": False,
                                  "nan_inf_to_errors": True})
     text = workbook.add_format({"num_format": "@"})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     sheet = workbook.add_worksheet("rows")
+    for column in styled:
+        sheet.set_column(column, column, 20, wrapped)
     for column, name in enumerate(COLUMNS):
         sheet.write_string(0, column, name)
     for row, values in enumerate(rows, start=1):
@@ -55,11 +59,13 @@ def _by_xlsxwriter(rows: list[tuple[object, ...]]) -> tuple[bytes, int]:
             else:
                 sheet.write_number(row, column, value)
     workbook.close()
+    styles = [wrapped.xf_index if c in styled else None for c in range(len(COLUMNS))]
     with zipfile.ZipFile(target) as written:
-        return written.read("xl/worksheets/sheet1.xml"), text.xf_index
+        return written.read("xl/worksheets/sheet1.xml"), text.xf_index, styles
 
 
-def _by_duckdb(rows: list[tuple[object, ...]], blank_style: int) -> bytes:
+def _by_duckdb(rows: list[tuple[object, ...]], blank_style: int,
+               styles: list[int | None] | None = None) -> bytes:
     """The same sheet, its header by XlsxWriter and its rows by DuckDB."""
     con = duckdb.connect()
     con.execute("CREATE TABLE cells (" + ", ".join(f"{n} {t}" for n, t in COLUMNS.items())
@@ -74,7 +80,7 @@ def _by_duckdb(rows: list[tuple[object, ...]], blank_style: int) -> bytes:
     workbook.close()
     target = io.BytesIO()
     write_with_rows(con, drafted, target,
-                    [sheet_rows(con, "SELECT * FROM cells", ["k"], 0, blank_style)])
+                    [sheet_rows(con, "SELECT * FROM cells", ["k"], 0, blank_style, styles)])
     with zipfile.ZipFile(target) as written:
         return written.read("xl/worksheets/sheet1.xml")
 
@@ -87,16 +93,20 @@ def _data(sheet_xml: bytes) -> tuple[bytes, bytes]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(cells, max_size=25))
-def test_duckdb_writes_the_rows_xlsxwriter_writes(values: list[tuple[object, ...]]) -> None:
+@given(st.lists(cells, max_size=25),
+       st.frozensets(st.integers(0, len(COLUMNS) - 1), max_size=3))
+def test_duckdb_writes_the_rows_xlsxwriter_writes(values: list[tuple[object, ...]],
+                                                  styled: frozenset[int]) -> None:
+    """Any cells, and columns with a style of their own (set_column), which their cells
+    carry but a blank with its own format does not."""
     rows = [(k, *row) for k, row in enumerate(values)]
-    expected, blank_style = _by_xlsxwriter(rows)
-    assert _data(_by_duckdb(rows, blank_style)) == _data(expected)
+    expected, blank_style, styles = _by_xlsxwriter(rows, styled)
+    assert _data(_by_duckdb(rows, blank_style, styles)) == _data(expected)
 
 
 def test_rows_follow_the_order_not_the_table() -> None:
     rows = [(k, f"row {k}", k, None, None, None) for k in (3, 1, 2)]
-    expected, blank_style = _by_xlsxwriter(sorted(rows))
+    expected, blank_style, _ = _by_xlsxwriter(sorted(rows))
     assert _data(_by_duckdb(rows, blank_style)) == _data(expected)
 
 

@@ -31,6 +31,7 @@ from hemisec.publish.screenshots import (
     validation_screenshot,
 )
 from tests.conftest import run_hemisec
+from tests.workbooks import rows_too_short
 
 CHROMIUM = find_chromium()
 IN_CI = bool(os.environ.get("CI"))
@@ -273,6 +274,8 @@ def test_the_workbook_equals_the_json_report(report: Report, as_json: dict,
     assert summary["A2"].value == "NOT VALID"
     assert (summary["B3"].value, summary["B4"].value) == (as_json["errors"], as_json["warnings"])
     assert _summary_counts(summary) == {s["check"]: s["count"] for s in as_json["summary"]}
+    # No text runs under the next row (LibreOffice showed the checks' titles doing so).
+    assert rows_too_short(summary)[0] == []
 
 
 def test_findings_go_on_to_further_sheets(report: Report, tmp_path: Path,

@@ -80,8 +80,12 @@ class Report:
     def valid(self) -> bool:
         return self.errors == 0
 
-    def _query(self, limit: int | None, per_check: int | None = None) -> str:
-        columns = ", ".join(quote_identifier(c) for c in FINDING_COLUMNS)
+    def _query(self, limit: int | None, per_check: int | None = None,
+               positioned: bool = False) -> str:
+        """The findings listed, in report order; `positioned` adds their place in the
+        report as `_order_position` (what a sheet written by DuckDB sorts by)."""
+        columns = ", ".join([*(quote_identifier(c) for c in FINDING_COLUMNS),
+                             *(["position AS _order_position"] if positioned else [])])
         table = self.workspace.qualified(self.findings_table)
         where = ""
         if per_check is not None:
@@ -106,6 +110,13 @@ class Report:
         frame = frame.astype("object").where(frame.notna(), None)
         frame["row"] = frame["row"].astype("Int64")
         return frame
+
+    def listing_query(self, limit: int | None = None) -> str | None:
+        """The SQL of the findings a report lists (at most `limit`), with their place in
+        the report (`_order_position`); None when there are none to list."""
+        if self.findings_table is None or self.workspace is None:
+            return None
+        return self._query(limit, positioned=True)
 
     def iter_records(self, limit: int | None = None, chunk: int = 50_000,
                      per_check: int | None = None) -> Iterator[dict[str, object]]:

@@ -172,9 +172,16 @@ README_WIDTHS = (22, 30, 28, 12, 24, 90)
 LINE_HEIGHT = 15
 
 
-def _wrapped_lines(text: str, width: float) -> int:
+def wrapped_lines(text: str, width: float) -> int:
     """About how many lines a cell `width` characters wide wraps `text` into."""
     return sum(max(1, math.ceil(len(part) / max(width, 1))) for part in text.split("\n"))
+
+
+def row_height(lines: int, size: float = 11) -> float:
+    """The height in points of a row of `lines` lines of `size`-point text, in whole
+    pixels (3/4 point) rounded up, as a sheet keeps them: a spreadsheet keeps a row one
+    line high unless the file says otherwise, and a longer text would cover the next."""
+    return math.ceil(LINE_HEIGHT * size / 11 * lines * 4 / 3) * 3 / 4
 
 
 def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPackage,
@@ -198,8 +205,7 @@ def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPa
     def line(*values: object, bold: bool = False, size: int | None = None,
              colour: str | None = None, span: bool = False) -> None:
         """A row of the sheet; with `span`, its last text runs across to the last column.
-        Its height fits its wrapped lines: a spreadsheet keeps a row one line high
-        unless told, and the text of one row would cover the next."""
+        Its height fits its wrapped lines (row_height)."""
         nonlocal next_row
         style = (bold, size, colour)
         if style not in formats:
@@ -218,10 +224,9 @@ def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPa
             else:
                 sheet.write_string(next_row, column, text, formats[style])
                 width = README_WIDTHS[column]
-            lines = max(lines, _wrapped_lines(text, width * 11 / (size or 11)))
-        if lines > 1 or size:  # in whole pixels (3/4 point), rounded up as a sheet keeps them
-            points = LINE_HEIGHT * (size or 11) / 11 * lines
-            sheet.set_row(next_row, math.ceil(points * 4 / 3) * 3 / 4)
+            lines = max(lines, wrapped_lines(text, width * 11 / (size or 11)))
+        if lines > 1 or size:
+            sheet.set_row(next_row, row_height(lines, size or 11))
         next_row += 1
 
     line(f"Indicators workbook ({package.title})", bold=True, size=14, span=True)

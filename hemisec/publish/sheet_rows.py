@@ -45,11 +45,15 @@ class SheetRows:
 
 
 def sheet_rows(con: duckdb.DuckDBPyConnection, query: str, order: list[str], index: int,
-               blank_style: int) -> SheetRows:
-    """The rows of `query` (the sheet's columns, in order), sorted by `order`, for the
-    sheet XlsxWriter numbered `index`; a NULL in the last column is a blank cell of style
-    `blank_style` (readers that take a row's last cell as its end need it)."""
-    columns = con.execute(f"DESCRIBE {query}").fetchall()
+               blank_style: int | None, styles: list[int | None] | None = None) -> SheetRows:
+    """The rows of `query` (the sheet's columns, in order), sorted by `order` (columns
+    of `query` left out of the sheet when named `_order...`), for the sheet XlsxWriter
+    numbered `index`. A NULL in the last column is a blank cell of style `blank_style`
+    (readers that take a row's last cell as its end need it), or no cell when None;
+    `styles` are the columns' own styles (set_column's), which their cells carry."""
+    columns = [c for c in con.execute(f"DESCRIBE {query}").fetchall()
+               if not c[0].startswith("_order")]
+    styles = styles or [None] * len(columns)
     rows = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
     if rows + 1 > MAX_SHEET_ROWS:
         raise _error(f"{rows:,} rows do not fit in a worksheet ({MAX_SHEET_ROWS:,} rows with "
@@ -61,8 +65,8 @@ def sheet_rows(con: duckdb.DuckDBPyConnection, query: str, order: list[str], ind
     prepared = ", ".join(_text_sql(n) + f" AS {n}" if k == "text" else n
                          for n, k in zip(names, kinds, strict=True))
     cells = ", ".join(
-        _cell_sql(n, k, xl_col_to_name(p), blank_style if p == last else None)
-        for p, (n, k) in enumerate(zip(names, kinds, strict=True)))
+        _cell_sql(n, k, xl_col_to_name(p), blank_style if p == last else None, style)
+        for p, (n, k, style) in enumerate(zip(names, kinds, styles, strict=True)))
     numbered = (f"SELECT row_number() OVER (ORDER BY {', '.join(map(quote_identifier, order))})"
                 f" + 1 AS _sheet_row, * FROM ({query})")
     xml = (f"SELECT _sheet_row, concat('<row r=\"', _r, '\">', {cells}, '</row>') AS xml "
@@ -103,13 +107,16 @@ def _text_sql(value: str) -> str:
             "'_xFFFE_'), chr(65535), '_xFFFF_')")
 
 
-def _cell_sql(name: str, kind: str, letter: str, blank_style: int | None) -> str:
+def _cell_sql(name: str, kind: str, letter: str, blank_style: int | None,
+              style: int | None = None) -> str:
     """A cell's XML; a NULL is no cell, or the blank of `blank_style` where one is given.
     One concat() a cell: `||` would copy the growing text at every piece."""
-    def cell(*pieces: str) -> str:
-        return f"concat('<c r=\"{letter}', _r, '\"', {', '.join(pieces)})"
+    def cell(*pieces: str, style: int | None = style) -> str:
+        styled = "" if style is None else f' s="{style}"'
+        return f"concat('<c r=\"{letter}', _r, '\"{styled}', {', '.join(pieces)})"
 
-    blank = "''" if blank_style is None else cell(f"' s=\"{blank_style}\"/>'")
+    # A blank carries its own style, not its column's (as XlsxWriter writes a format).
+    blank = "''" if blank_style is None else cell("'/>'", style=blank_style)
     if kind == "text":
         # Printable ASCII at both ends is the common case: no regular expression for it.
         plain = (f"unicode({name}) BETWEEN 33 AND 126 AND unicode(right({name}, 1)) "

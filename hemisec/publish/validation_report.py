@@ -30,8 +30,13 @@ from markupsafe import Markup, escape
 from hemisec.checks.validate import Report
 from hemisec.findings import CHECKS, FINDING_COLUMNS, LEVELS
 from hemisec.package import SYNTHETIC_MARKER
-from hemisec.publish.exports import XLSX_ILLEGAL, spreadsheet_safe_text
-from hemisec.sql import quote_identifier
+from hemisec.publish.exports import (
+    XLSX_ILLEGAL,
+    row_height,
+    spreadsheet_safe_text,
+    wrapped_lines,
+)
+from hemisec.sql import quote_identifier, quote_literal
 from hemisec.translate import translator
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -337,7 +342,8 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
                    generated: datetime | None, findings_sheet: str) -> None:
     """The verdict, the counts, the notices, the files and the summary by check."""
     sheet = workbook.add_worksheet(_sheet_name(t(SUMMARY_SHEET)))
-    for column, width in enumerate((16, 34, 46, 11, 10, 100)):
+    widths = (16, 34, 46, 11, 10, 100)
+    for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
     wrap = {"text_wrap": True, "valign": "top"}
     verdict = {"bold": True, "font_size": 14,
@@ -353,16 +359,23 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
         "number": workbook.add_format({"valign": "top", "num_format": "#,##0"}),
     }
     row = 0
+    wrapping = ("demo", "heading", "text")  # the styles that wrap their text
 
     def line(*cells: object, style: str = "text", label: bool = False) -> None:
         """One row of cells; with `label`, the first is a bold label of the rest."""
         nonlocal row
+        lines = 1
         for column, value in enumerate(cells):
             if isinstance(value, int):
                 sheet.write_number(row, column, value, styles["number"])
             elif value is not None:
-                sheet.write_string(row, column, _cell_text(value),
+                text = _cell_text(value)
+                sheet.write_string(row, column, text,
                                    styles["label" if label and column == 0 else style])
+                if style in wrapping and not (label and column == 0):
+                    lines = max(lines, wrapped_lines(text, widths[column]))
+        if lines > 1:  # as high as its wrapped text, which would else cover the next row
+            sheet.set_row(row, row_height(lines))
         row += 1
 
     line(t(TEXTS["title"]), style="title")
@@ -380,8 +393,9 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
         line(t(TEXTS["notes"]), style="label")
         for notice in report.notices:  # a notice reads across the sheet
             style = styles["demo" if SYNTHETIC_MARKER in notice else "text"]
-            sheet.set_row(row, 30)
-            sheet.merge_range(row, 0, row, 5, _cell_text(notice), style)
+            text = _cell_text(notice)
+            sheet.set_row(row, row_height(max(2, wrapped_lines(text, sum(widths)))))
+            sheet.merge_range(row, 0, row, 5, text, style)
             row += 1
         row += 1
     line(t(TEXTS["files"]), style="label")
@@ -403,9 +417,13 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
 
 
 def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
-                     name: str) -> None:
-    """Every finding listed, a row each, streamed: further sheets when they are more than
-    a sheet holds."""
+                     name: str) -> list[Any]:
+    """Every finding listed, a row each: further sheets when they are more than a sheet
+    holds. XlsxWriter writes each sheet's header and styles; DuckDB its rows (returned,
+    for hemisec.publish.sheet_rows to add), worded and neutralised in SQL."""
+    from hemisec.publish.exports import spreadsheet_safe_sql
+    from hemisec.publish.sheet_rows import sheet_rows
+
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "bottom": 1,
                                 "valign": "top"})
     top = workbook.add_format({"valign": "top"})
@@ -414,10 +432,10 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
                                    "border": 1, "border_color": "#D9CF9B"})
     widths = (9, 6, 28, 16, 26, 7, 16, 22, 60, 40, 36)
     headings = [t(h) for h in FINDING_HEADINGS]
-    levels = {c.id: c.level for c in CHECKS.values()}
-    fixes = {c.id: c.fix_in(t) for c in CHECKS.values()}
-    severities = {key: t(label) for key, label in SEVERITIES.items()}
     last = len(headings) - 1
+    # The cells of a column carry its style; XlsxWriter numbers a style when a cell it
+    # writes uses it, and these cells are written by DuckDB.
+    styles = [(wrapped if column == 8 else top)._get_xf_index() for column in range(last)]
 
     def new_sheet(number: int) -> Any:
         sheet = workbook.add_worksheet(_sheet_name(name if number == 1 else f"{name} {number}"))
@@ -429,46 +447,71 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
             sheet.write_string(0, column, _cell_text(heading), bold)
         return sheet
 
-    sheets, row = 1, 0
-    sheet = new_sheet(sheets)
-    for record in report.iter_records(report.max_findings):  # the findings, streamed
-        row += 1
-        if row == SHEET_ROWS:
-            sheet.autofilter(0, 0, row - 1, last)
-            sheets, row = sheets + 1, 1
-            sheet = new_sheet(sheets)
-        check = record["check"]
-        sheet.write_string(row, 0, severities[record["severity"]])
-        sheet.write_number(row, 1, levels[check])
-        sheet.write_string(row, 2, check)
-        for column, key in ((3, "resource"), (4, "file"), (6, "field"), (7, "value"),
-                            (8, "message")):
-            if record[key] is not None:
-                sheet.write_string(row, column, _cell_text(record[key]))
-        if record["row"] is not None:
-            sheet.write_number(row, 5, record["row"])
-        sheet.write_string(row, 9, fixes[check])  # the comment cell is left to the reader
-    sheet.autofilter(0, 0, max(row, 1), last)
+    listing = report.listing_query(report.max_findings)
+    if listing is None:  # nothing to list: the header alone
+        new_sheet(1).autofilter(0, 0, 1, last)
+        return []
+
+    def case(column: str, values: dict[str, object]) -> str:
+        return (f"CASE {column} " + " ".join(
+            f"WHEN {quote_literal(k)} THEN {v if isinstance(v, int) else quote_literal(str(v))}"
+            for k, v in values.items()) + " END")
+
+    def safe(column: str) -> str:  # as _cell_text: what a sheet holds, never a formula
+        return spreadsheet_safe_sql(f"regexp_replace({quote_identifier(column)}, "
+                                    f"{quote_literal(XLSX_ILLEGAL)}, '', 'g')")
+
+    check, row = quote_identifier("check"), quote_identifier("row")
+    severities = {k: t(v) for k, v in SEVERITIES.items()}
+    levels = {c.id: c.level for c in CHECKS.values()}
+    fixes = {c.id: c.fix_in(t) for c in CHECKS.values()}
+    worded = (
+        f"SELECT {case('severity', severities)} AS severity, {case(check, levels)} AS level, "
+        f"{check}, {safe('resource')} AS resource, {safe('file')} AS file, {row}, "
+        f"{safe('field')} AS field, {safe('value')} AS value, {safe('message')} AS message, "
+        f"{case(check, fixes)} AS fix, _order_position, "
+        f"row_number() OVER (ORDER BY _order_position) AS _order_number FROM ({listing})")
+    per_sheet = SHEET_ROWS - 1
+    sheets = []
+    for number in range(1, max(1, -(-report.listed // per_sheet)) + 1):
+        sheet = new_sheet(number)
+        part = (f"SELECT * FROM ({worded}) WHERE _order_number BETWEEN "
+                f"{(number - 1) * per_sheet + 1} AND {number * per_sheet}")
+        rows = sheet_rows(report.workspace.con, part, ["_order_position"], sheet.index, None,
+                          styles)
+        sheet.autofilter(0, 0, max(rows.rows, 1), last)
+        sheets.append(rows)
+    return sheets
 
 
 def write_xlsx(report: Report, out: Path, language: str, *,
                generated: datetime | None = None) -> None:
     """Write the workbook to `out`: a Summary sheet, and a Findings sheet of every finding
     (with an empty comment column for the supervisor), its header frozen and filtered.
-    XlsxWriter writes a row at a time (constant memory); texts are written as text, never
-    as formulas or links, and a cell that a spreadsheet would run is neutralised."""
+    XlsxWriter writes the Summary and the headers, DuckDB the findings' rows, streamed
+    into the file (hemisec.publish.sheet_rows); texts are written as text, never as
+    formulas or links, and a cell that a spreadsheet would run is neutralised."""
+    import io
+
     from xlsxwriter import Workbook
+
+    from hemisec.publish.sheet_rows import write_with_rows
 
     t = translator(language)
     findings = _sheet_name(t(FINDINGS_SHEET))
     with _replacing(out) as partial:
-        workbook = Workbook(str(partial), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        drafted = io.BytesIO()
+        workbook = Workbook(drafted, {
+            "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
             "strings_to_numbers": False, "nan_inf_to_errors": True})
         try:
             workbook.set_properties({"title": t(TEXTS["title"]), "author": "hemisec",
                                      "comments": f"hemisec {_version()}"})
             _summary_sheet(workbook, report, t, generated, findings)
-            _findings_sheets(workbook, report, t, findings)
+            sheets = _findings_sheets(workbook, report, t, findings)
         finally:
             workbook.close()
+        if sheets:
+            write_with_rows(report.workspace.con, drafted, partial, sheets)
+        else:
+            partial.write_bytes(drafted.getvalue())
