@@ -1,12 +1,14 @@
 """The data rows of a workbook sheet, written by DuckDB as the sheet's XML.
 
-XlsxWriter writes the workbook: its README sheet, styles, each data sheet's header row,
-frozen pane, column widths and autofilter. A Python call per cell cost about a second
-for the demo's 160,000 cells, most of the build's exports, so DuckDB writes the data
-rows instead, as XlsxWriter's constant-memory mode writes them (inline strings, its
-escapes, its number format `%.16G`, a blank text-formatted last cell where the value is
-NULL), and they are streamed into the sheet's part of the zip. One difference: a text
-that looks like rich-text XML (`<r>...</r>`) is written as text, not as markup.
+XlsxWriter writes the workbook: its other sheets, styles, each data sheet's header row,
+frozen pane, column widths and autofilter. A Python call per cell cost about a second for
+the demo's 160,000 cells (the exports) or a validation report's findings, so DuckDB writes
+the data rows instead, as XlsxWriter's constant-memory mode writes them (inline strings,
+its escapes, its number format `%.16G`, each column's style, a blank text-formatted last
+cell where the value is NULL), and they are streamed into the sheet's part of the zip.
+One difference: a text that looks like rich-text XML (`<r>...</r>`) is written as text,
+not as markup. Texts reaching a sheet hold none of the control characters a workbook
+cannot (the queries remove them).
 """
 
 from __future__ import annotations
