@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from xlsxwriter import Workbook
 
 from hemisec.build.database import BuildError
-from hemisec.publish.exports import _XLSX_ILLEGAL_TEXT
+from hemisec.publish.exports import XLSX_ILLEGAL_TEXT
 from hemisec.publish.sheet_rows import sheet_rows, write_with_rows
 
 COLUMNS = {"k": "BIGINT", "t": "VARCHAR", "i": "BIGINT", "d": "DOUBLE", "b": "BOOLEAN",
@@ -20,7 +20,7 @@ COLUMNS = {"k": "BIGINT", "t": "VARCHAR", "i": "BIGINT", "d": "DOUBLE", "b": "BO
 # What reaches a sheet: texts without the control characters a workbook cannot hold (the
 # export's query removes them), and not rich-text markup (written as text, not markup).
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40).map(
-    lambda s: _XLSX_ILLEGAL_TEXT.sub("", s)).filter(
+    lambda s: XLSX_ILLEGAL_TEXT.sub("", s)).filter(
     lambda s: not (s.startswith("<r>") and s.endswith("</r>")))
 tricky = st.sampled_from([" lead", "trail ", "_x000D_", "a\rb", "<&>\"", "\u3000x", "",
                           "\ufffe", "x\n"])

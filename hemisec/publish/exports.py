@@ -39,7 +39,7 @@ FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 #: Control characters an XLSX file cannot hold (spreadsheets refuse them), as RE2 reads
 #: them; and as Python does, for the texts written from Python.
 XLSX_ILLEGAL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]"
-_XLSX_ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_ILLEGAL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,13 @@ def spreadsheet_safe_sql(expression: str) -> str:
             f"THEN {quote_literal(chr(39))} || {expression} ELSE {expression} END")
 
 
+def sheet_text_sql(expression: str) -> str:
+    """sheet_text as SQL: the text without the control characters a workbook cannot
+    hold, neutralised."""
+    return spreadsheet_safe_sql(
+        f"regexp_replace({expression}, {quote_literal(XLSX_ILLEGAL)}, '', 'g')")
+
+
 def spreadsheet_safe_query(source: str, schema: dict[str, Any], *,
                            for_xlsx: bool = False) -> str:
     """The rows of `source` as the CSV and XLSX exports write them: the schema's columns
@@ -115,9 +122,8 @@ def spreadsheet_safe_query(source: str, schema: dict[str, Any], *,
     for field in schema["fields"]:
         name = quote_identifier(field["name"])
         if field.get("type", "string") == "string":
-            text = (f"regexp_replace({name}, {quote_literal(XLSX_ILLEGAL)}, '', 'g')"
-                    if for_xlsx else name)
-            columns.append(f"{spreadsheet_safe_sql(text)} AS {name}")
+            safe = sheet_text_sql(name) if for_xlsx else spreadsheet_safe_sql(name)
+            columns.append(f"{safe} AS {name}")
         else:
             columns.append(name)
     order = schema.get("primaryKey") or [f["name"] for f in schema["fields"]]
@@ -161,9 +167,9 @@ def _file_facts(path: Path) -> dict[str, Any]:
     return {"hash": f"sha256:{file_sha256(path)}", "bytes": path.stat().st_size}
 
 
-def _sheet_text(value: object) -> str:
-    """A text written from Python into the workbook: what a sheet can hold, neutralised."""
-    return spreadsheet_safe_text(_XLSX_ILLEGAL_TEXT.sub("", str(value)))
+def sheet_text(value: object) -> str:
+    """A text written from Python into a workbook: what a sheet can hold, neutralised."""
+    return spreadsheet_safe_text(XLSX_ILLEGAL_TEXT.sub("", str(value)))
 
 
 #: The README sheet's column widths (in characters) and the height of a line of text in
@@ -216,7 +222,7 @@ def _readme_sheet(workbook: Any, con: duckdb.DuckDBPyConnection, package: DataPa
         for column, value in enumerate(values):
             if value is None:
                 continue
-            text = _sheet_text(value)
+            text = sheet_text(value)
             last = len(README_WIDTHS) - 1
             if span and column == len(values) - 1 and column < last:
                 sheet.merge_range(next_row, column, next_row, last, text, formats[style])
@@ -293,7 +299,7 @@ def _write_workbook(con: duckdb.DuckDBPyConnection, package: DataPackage, path: 
                 wide = field.get("type") == "string" and field["name"] not in ("iso3", "method")
                 sheet.set_column(index, index, 28 if wide else 12)
             for index, field in enumerate(fields):
-                sheet.write_string(0, index, _sheet_text(field["name"]), bold)
+                sheet.write_string(0, index, sheet_text(field["name"]), bold)
             order = schemas[name].get("primaryKey") or [f["name"] for f in fields]
             # `con` reads the database being built (write_exports gives it a cursor told to
             # USE it: a cursor starts in the workspace's database).

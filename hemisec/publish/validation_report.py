@@ -30,12 +30,7 @@ from markupsafe import Markup, escape
 from hemisec.checks.validate import Report
 from hemisec.findings import CHECKS, FINDING_COLUMNS, LEVELS
 from hemisec.package import SYNTHETIC_MARKER
-from hemisec.publish.exports import (
-    XLSX_ILLEGAL,
-    row_height,
-    spreadsheet_safe_text,
-    wrapped_lines,
-)
+from hemisec.publish.exports import row_height, sheet_text, wrapped_lines
 from hemisec.sql import quote_identifier, quote_literal
 from hemisec.translate import translator
 
@@ -50,7 +45,6 @@ MESSAGE_CHARS = 1000
 SHEET_ROWS = 1_048_576
 #: Control characters shown as \xNN on the page (a line break and a tab stay as they are).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_XLSX_ILLEGAL = re.compile(XLSX_ILLEGAL)
 
 
 def _(text: str) -> str:
@@ -327,12 +321,6 @@ def write_html(report: Report, out: Path, language: str, *, per_check: int = PER
 # ----------------------------------------------------------------------------- XLSX
 
 
-def _cell_text(value: object) -> str:
-    """A text as the workbook holds it: without the control characters a sheet cannot
-    hold, and never run as a formula (the exports' rule)."""
-    return spreadsheet_safe_text(_XLSX_ILLEGAL.sub("", str(value)))
-
-
 def _sheet_name(name: str) -> str:
     """A translated sheet name as Excel accepts it (31 characters, none of []:*?/\\)."""
     return re.sub(r"[\[\]:*?/\\]", " ", name)[:31].strip("' ") or "Sheet"
@@ -369,7 +357,7 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
             if isinstance(value, int):
                 sheet.write_number(row, column, value, styles["number"])
             elif value is not None:
-                text = _cell_text(value)
+                text = sheet_text(value)
                 sheet.write_string(row, column, text,
                                    styles["label" if label and column == 0 else style])
                 if style in wrapping and not (label and column == 0):
@@ -393,7 +381,7 @@ def _summary_sheet(workbook: Any, report: Report, t: Callable[[str], str],
         line(t(TEXTS["notes"]), style="label")
         for notice in report.notices:  # a notice reads across the sheet
             style = styles["demo" if SYNTHETIC_MARKER in notice else "text"]
-            text = _cell_text(notice)
+            text = sheet_text(notice)
             sheet.set_row(row, row_height(max(2, wrapped_lines(text, sum(widths)))))
             sheet.merge_range(row, 0, row, 5, text, style)
             row += 1
@@ -421,7 +409,7 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
     """Every finding listed, a row each: further sheets when they are more than a sheet
     holds. XlsxWriter writes each sheet's header and styles; DuckDB its rows (returned,
     for hemisec.publish.sheet_rows to add), worded and neutralised in SQL."""
-    from hemisec.publish.exports import spreadsheet_safe_sql
+    from hemisec.publish.exports import sheet_text_sql
     from hemisec.publish.sheet_rows import sheet_rows
 
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "bottom": 1,
@@ -444,7 +432,7 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
             sheet.set_column(column, column, width, style)
         sheet.freeze_panes(1, 0)
         for column, heading in enumerate(headings):
-            sheet.write_string(0, column, _cell_text(heading), bold)
+            sheet.write_string(0, column, sheet_text(heading), bold)
         return sheet
 
     listing = report.listing_query(report.max_findings)
@@ -457,9 +445,8 @@ def _findings_sheets(workbook: Any, report: Report, t: Callable[[str], str],
             f"WHEN {quote_literal(k)} THEN {v if isinstance(v, int) else quote_literal(str(v))}"
             for k, v in values.items()) + " END")
 
-    def safe(column: str) -> str:  # as _cell_text: what a sheet holds, never a formula
-        return spreadsheet_safe_sql(f"regexp_replace({quote_identifier(column)}, "
-                                    f"{quote_literal(XLSX_ILLEGAL)}, '', 'g')")
+    def safe(column: str) -> str:
+        return sheet_text_sql(quote_identifier(column))
 
     check, row = quote_identifier("check"), quote_identifier("row")
     severities = {k: t(v) for k, v in SEVERITIES.items()}
