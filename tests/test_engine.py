@@ -162,3 +162,13 @@ def test_a_csv_submission_validates_without_pandas(tmp_path: Path) -> None:
             ("pandas", "numpy", "openpyxl", "frictionless"))
         assert "parts-short-of-total" in printed  # it did validate, and found these
         assert imported == []
+
+
+def test_a_mapping_check_imports_no_pandas() -> None:
+    """`hemisec mapping check` reports from queries over the tables as read: pandas,
+    whose import was half of the command's time, is not imported for it."""
+    printed, imported = _run_and_list_imports(
+        ["mapping", "check", "MEX", "--format", "json"],
+        ("pandas", "numpy", "openpyxl", "frictionless"))
+    assert json.loads(printed)["iso3"] == "MEX"
+    assert imported == []

@@ -8,19 +8,14 @@ the structural checks enforce.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from hemisec.errors import UsageError
 from hemisec.findings import FindingsTable, register
 from hemisec.package import DataPackage
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
-from hemisec.read.tables import ROW, LoadedTable, load_table
+from hemisec.read.tables import ROW, LoadedTable, load_table, package_table
 from hemisec.sql import quote_identifier, quote_literal
 from hemisec.translate import current_language, say, say_sql
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 OFFENCES = "national_offences"
 CORRESPONDENCE = "iccs_correspondence"
@@ -42,17 +37,6 @@ def _mapping_key(package: DataPackage) -> tuple[list[str], list[str]]:
     fk = next(fk for fk in package.tables[OFFENCES].foreign_keys
               if fk.resource == CORRESPONDENCE)
     return list(fk.fields), list(fk.reference_fields)
-
-
-def _unmapped_rows(offences: pd.DataFrame, correspondence: pd.DataFrame,
-                   package: DataPackage) -> pd.Series:
-    """Rows of national_offences whose (iso3, national_code) has no mapping."""
-    import pandas as pd
-
-    fields, reference_fields = _mapping_key(package)
-    keys = offences[fields]
-    known = pd.MultiIndex.from_frame(correspondence[reference_fields].dropna())
-    return keys.notna().all(axis=1) & ~pd.MultiIndex.from_frame(keys).isin(known)
 
 
 def check_mapping(tables: dict[str, LoadedTable], references: dict[str, tuple[str, list[str]]],
@@ -110,57 +94,77 @@ def _iccs_label(columns: list[str]) -> str:
 
 def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
              options: ReadOptions | None = None) -> dict[str, object]:
-    """How completely a country's national categories map to the ICCS."""
-    import pandas as pd
+    """How completely a country's national categories map to the ICCS: queries over the
+    tables read into one workspace, so the report needs neither pandas nor a loop over
+    rows."""
+    from hemisec.publish.labels import in_language_sql
+    from hemisec.read.workspace import Workspace
 
-    from hemisec.publish.labels import in_language
-
-    countries = package.reference_frames["countries"]
-    if iso3 not in set(countries["iso3"]):
-        raise UsageError(say("'{iso3}' is not an OAS member state's ISO3 code (see the "
-                             "countries table)", iso3=iso3))
-
-    def read(name: str) -> pd.DataFrame:
-        spec = package.tables[name]
-        table = load_table(sources.get(name, TableSource(name, spec.path)), spec, options)
-        errors = table.findings[table.findings["severity"] == "error"]
-        if len(errors):  # a table that does not read as its schema cannot be reported on
-            first = errors.iloc[0]
-            raise UsageError(say("{file}: {message} ({count:,} problem(s) reading {table}); run "
-                                 "`hemisec validate` on it to see them all", file=table.file,
-                                 message=first["message"], count=len(errors), table=name))
-        return table.text
-
-    correspondence = read(CORRESPONDENCE)
-    correspondence = correspondence[correspondence["iso3"] == iso3]
-    iccs = read("iccs")
-    unmapped = pd.DataFrame(columns=["national_code", "national_label", "rows"])
-    if OFFENCES in sources:
-        offences = read(OFFENCES)
-        offences = offences[offences["iso3"] == iso3]
-        missing = offences[_unmapped_rows(offences, correspondence, package)]
-        unmapped = (missing.groupby("national_code", dropna=False)
-                    .agg(national_label=("national_label", "first"),
-                         rows=("national_code", "size")).reset_index())
-    partial = correspondence[correspondence["match"] != "full"]
-    relevant = iccs[iccs["package_domain"].notna()]
-    # A national category feeds its ICCS code and every code above it.
-    fed_by = relevant["code"].map(lambda code: sorted(
-        correspondence.loc[correspondence["iccs_code"].str.startswith(code), "national_code"]))
     language = current_language()
-    return {
-        "iso3": iso3,
-        "country": in_language(countries, "name", language)[countries["iso3"] == iso3].iloc[0],
-        "national_categories": len(correspondence),
-        "fully_mapped": int((correspondence["match"] == "full").sum()),
-        "unmapped": unmapped.astype("object").where(unmapped.notna(), None)
-        .to_dict(orient="records"),
-        "partial": partial[["national_code", "national_label", "iccs_code", "match"]]
-        .to_dict(orient="records"),
-        "relevant_iccs": [
-            {"iccs_code": code, "label": label, "domain": domain, "fed_by": fed}
-            for code, label, domain, fed in zip(relevant["code"],
-                                                in_language(relevant, "label", language),
-                                                relevant["package_domain"], fed_by,
-                                                strict=True)],
-    }
+    with Workspace() as ws:
+        def read(name: str) -> LoadedTable:
+            spec = package.tables[name]
+            table = load_table(sources.get(name, TableSource(name, spec.path)), spec, options,
+                               ws)
+            errors = ws.con.execute(
+                f"SELECT message, count(*) OVER () FROM {table.findings_table} "
+                "WHERE severity = 'error' ORDER BY seq LIMIT 1").fetchall()
+            if errors:  # a table that does not read as its schema cannot be reported on
+                message, count = errors[0]
+                raise UsageError(say("{file}: {message} ({count:,} problem(s) reading {table}); "
+                                     "run `hemisec validate` on it to see them all",
+                                     file=table.file, message=message, count=count,
+                                     table=name))
+            return table
+
+        def rows(query: str, parameters: tuple[object, ...] = ()) -> list[dict[str, object]]:
+            result = ws.con.execute(query, list(parameters))
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+        countries = package_table(package, "countries", ws)
+        name = in_language_sql(countries.columns, "name", language)
+        country = rows(f"SELECT {name} AS name FROM {countries.text_table} WHERE iso3 = ? "
+                       f"ORDER BY {ROW} LIMIT 1", (iso3,))
+        if not country:
+            raise UsageError(say("'{iso3}' is not an OAS member state's ISO3 code (see the "
+                                 "countries table)", iso3=iso3))
+        mapped = read(CORRESPONDENCE).text_table
+        iccs = read("iccs")
+        ws.con.execute(f"CREATE TEMP TABLE country_mapping AS SELECT * FROM {mapped} "
+                       "WHERE iso3 = ?", [iso3])
+        unmapped: list[dict[str, object]] = []
+        if OFFENCES in sources:
+            offences = read(OFFENCES).text_table
+            fields, reference_fields = _mapping_key(package)
+            given = " AND ".join(f"o.{quote_identifier(f)} IS NOT NULL" for f in fields)
+            pairs = " AND ".join(f"m.{quote_identifier(r)} = o.{quote_identifier(f)}"
+                                 for f, r in zip(fields, reference_fields, strict=True))
+            # The first label given for the code, as the file lists them.
+            unmapped = rows(f"""
+                SELECT national_code,
+                       first(national_label ORDER BY {ROW})
+                           FILTER (WHERE national_label IS NOT NULL) AS national_label,
+                       count(*) AS rows
+                FROM {offences} o
+                WHERE o.iso3 = ? AND {given} AND NOT EXISTS (
+                    SELECT 1 FROM country_mapping m WHERE {pairs})
+                GROUP BY national_code ORDER BY national_code""", (iso3,))
+        totals = ws.con.execute("SELECT count(*), count(*) FILTER (WHERE match = 'full') "
+                                "FROM country_mapping").fetchall()[0]
+        partial = rows(f"""SELECT national_code, national_label, iccs_code, match
+                           FROM country_mapping WHERE match IS DISTINCT FROM 'full'
+                           ORDER BY {ROW}""")
+        # A national category feeds its ICCS code and every code above it.
+        relevant = rows(f"""
+            SELECT i.code AS iccs_code,
+                   {in_language_sql(iccs.columns, 'label', language, 'i')} AS label,
+                   i.package_domain AS domain,
+                   coalesce((SELECT list(m.national_code ORDER BY m.national_code)
+                             FROM country_mapping m WHERE starts_with(m.iccs_code, i.code)),
+                            []) AS fed_by
+            FROM {iccs.text_table} i WHERE i.package_domain IS NOT NULL
+            ORDER BY i.{ROW}""")
+    return {"iso3": iso3, "country": country[0]["name"], "national_categories": totals[0],
+            "fully_mapped": totals[1], "unmapped": unmapped, "partial": partial,
+            "relevant_iccs": relevant}

@@ -22,6 +22,21 @@ def english_column(columns: Collection[str], stem: str) -> str:
     return f"{stem}_en" if f"{stem}_en" in columns else stem
 
 
+def in_language_sql(columns: Collection[str], stem: str, language: str,
+                    alias: str | None = None) -> str:
+    """SQL of `in_language` for a table with `columns`: each row's label in `language`,
+    its English label where the row has none (blank as str.strip() reads it)."""
+    from hemisec.sql import quote_identifier, stripped
+
+    prefix = f"{alias}." if alias else ""
+    english = prefix + quote_identifier(english_column(columns, stem))
+    column = f"{stem}_{language}"
+    if language == "en" or column not in columns:
+        return english
+    own = prefix + quote_identifier(column)
+    return f"CASE WHEN {stripped(own)} <> '' THEN {own} ELSE {english} END"
+
+
 def _filled(values: pd.Series) -> pd.Series:
     return values.notna() & (values.astype("string").str.strip() != "")
 
