@@ -173,12 +173,18 @@ def check_findings(submission: Callable[..., Path]) -> Callable[..., list[tuple]
 
 @pytest.fixture(scope="session")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """Every public file of ../shared/realdata imported once for the session."""
+    """Every public file of ../shared/realdata imported once for the run (the workers
+    share the tables, and the import results as a pickle)."""
+    import pickle
+
     from hemisec.importers import import_all
 
-    out = tmp_path_factory.mktemp("realdata") / "tables"
-    results = {name: result for name, result, _ in import_all(REALDATA, out)}
-    return out, results
+    def make(folder: Path) -> None:
+        results = {name: result for name, result, _ in import_all(REALDATA, folder / "tables")}
+        (folder / "results.pickle").write_bytes(pickle.dumps(results))
+
+    folder = made_once(tmp_path_factory, "realdata", make)
+    return folder / "tables", pickle.loads((folder / "results.pickle").read_bytes())
 
 
 @pytest.fixture(scope="session")

@@ -527,6 +527,9 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
     try:
         con = _attach_for_every_reader(workspace, temporary)
         try:
+            # One transaction until the exports: hundreds of DDL statements and inserts
+            # committed once, not one by one (half the time of creating the tables).
+            con.execute("BEGIN TRANSACTION")
             with _step(console, 2, say("load")) as step:
                 loaded = load_tables(con, package, typed)
                 corrected = apply_corrections(con, package)
@@ -571,6 +574,7 @@ def _build(package: DataPackage, sources: dict[str, TableSource], submission: Su
                 step.detail = say("build_info ({kind}), {errors:,} errors and {warnings:,} "
                                   "warnings kept in validation_findings", kind=data_kind,
                                   errors=report.errors, warnings=report.warnings)
+            con.execute("COMMIT")
             with _step(console, 6, say("write")) as step:
                 write_exports(con, package, dict(zip(export_paths, temporary_exports,
                                                      strict=True)), export_options)
