@@ -499,6 +499,7 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     ws = workspace or Workspace()
     label = source.label
     findings = FileFindings(spec, label)
+    ws.fit_to(source.path)
     try:
         raw_table = read_raw(source, spec, options, ws)
     except UnreadableFile as exc:

@@ -20,6 +20,12 @@ import duckdb
 #: DuckDB's memory limit while checking: with its spilling, what keeps a 5-million-row
 #: validation under 1 GiB.
 MEMORY_LIMIT = "384MB"
+#: DuckDB's threads: one while every file is small, as nearly every submission's are (a
+#: query's second thread costs more than it saves: a one-country validation took 12% less
+#: CPU on one), `PARALLEL_THREADS` from the first file of `PARALLEL_FROM_BYTES` (measured
+#: on 2 cores: 7 MB validated 10% faster on one thread, 10 MB 7% faster on two).
+PARALLEL_FROM_BYTES = 8 * 2**20
+PARALLEL_THREADS = 2
 
 
 class Workspace:
@@ -31,11 +37,24 @@ class Workspace:
             "memory_limit": MEMORY_LIMIT, "temp_directory": str(self._folder / "spill"),
             "preserve_insertion_order": True})
         self.con.execute("SET enable_progress_bar = false")
-        self.con.execute("SET threads TO 2")
+        self.con.execute("SET threads TO 1")
+        self.parallel = False
         self.catalog = self.con.execute("SELECT current_database()").fetchall()[0][0]
         self._names = itertools.count(1)
         # The folder is ours: removed when the workspace is closed or collected.
         self._cleanup = weakref.finalize(self, _remove, self.con, self._folder)
+
+    def fit_to(self, path: Path) -> None:
+        """Run in parallel from the first file large enough to gain by it."""
+        if self.parallel:
+            return
+        try:
+            size = path.stat().st_size
+        except OSError:  # the reader says what is wrong with the file
+            return
+        if size >= PARALLEL_FROM_BYTES:
+            self.con.execute(f"SET threads TO {PARALLEL_THREADS}")
+            self.parallel = True
 
     def name(self, stem: str) -> str:
         """A new table name, unique in this workspace."""
