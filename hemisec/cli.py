@@ -14,7 +14,6 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from hemisec import __version__
 from hemisec.paths import DEFAULT_DESCRIPTOR, DEFAULT_OUT, TRANSFORMS
 from hemisec.translate import default_language, translator
 
@@ -566,6 +565,8 @@ def template(
 @command(app)
 def version() -> None:
     """Print hemisec's version."""
+    from hemisec import __version__
+
     print(__version__)
 
 
