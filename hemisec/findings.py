@@ -114,20 +114,23 @@ class FindingsTable:
         self.add_queries(resource, file, [(check, query, order)], batch)
 
     def add_queries(self, resource: str, file: str, queries: list[tuple[Check, str, int]],
-                    batch: int | None = None) -> None:
+                    batch: int | None = None, common: str = "") -> None:
         """Add the findings of several (check, query, order) of one table in one
-        statement: DuckDB plans them together, and a small table costs one round trip."""
+        statement: DuckDB plans them together, and a small table costs one round trip.
+        `common` names what the queries share (`name AS MATERIALIZED (...)`, computed
+        once): planning a statement, not running it, is most of a small table's cost."""
         from hemisec.sql import quote_literal
 
         if not queries:
             return
         batch = self.new_batch() if batch is None else batch
+        shared = f"WITH {common} " if common else ""
         selects = [
             f"SELECT {quote_literal(check.severity)} AS severity, {quote_literal(check.id)} "
             f"AS c, row, field, value, message, {order} AS ord, row_number() OVER () AS seq "
             f"FROM ({query})" for check, query, order in queries]
         self.con.execute(
-            f"INSERT INTO {self.table} SELECT severity, c, {quote_literal(resource)}, "
+            f"INSERT INTO {self.table} {shared}SELECT severity, c, {quote_literal(resource)}, "
             f"{quote_literal(file)}, row, field, value, message, {batch}, ord, seq "
             f"FROM ({' UNION ALL '.join(selects)})")
 

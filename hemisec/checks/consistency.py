@@ -182,16 +182,13 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
             unknown=quote_literal(str(rule.unknown)))),
     ]
     name = table.workspace.name("parts")
-    table.workspace.con.execute(f"CREATE TEMP TABLE {name} AS {candidates} "
-                                "WHERE exceeds OR differs OR short OR gap <> 0")
-    for check, condition, message in cases:
-        if check is None:
-            continue
-        findings.add_query(check, spec.name, table.file,
-                           f"SELECT {ROW} AS row, {quote_literal(value)} AS field, "
-                           f"{as_text('total')} AS value, {message} AS message "
-                           f"FROM {name} WHERE {condition}", order=0)
-    table.workspace.con.execute(f"DROP TABLE {name}")
+    findings.add_queries(spec.name, table.file, [
+        (check, f"SELECT {ROW} AS row, {quote_literal(value)} AS field, "
+                f"{as_text('total')} AS value, {message} AS message "
+                f"FROM {name} WHERE {condition}", 0)
+        for check, condition, message in cases if check is not None],
+        common=f"{name} AS MATERIALIZED ({candidates} "
+               "WHERE exceeds OR differs OR short OR gap <> 0)")
 
 
 def check_population_coverage(table: LoadedTable, population: str, population_origin: str,

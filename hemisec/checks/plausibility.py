@@ -81,11 +81,12 @@ CHANGED = (f"now IS NOT NULL AND year - before_year = 1 AND greatest(now, before
 
 def series_findings(table: LoadedTable, findings: FindingsTable, candidates: str, *,
                     changed: str, gapped: str, held_origin: str | None = None) -> None:
-    """The year-on-year and gap findings of a workspace table of candidate rows (`_row`,
-    `year`, `now`, `before`, `before_year`, `gap_from`, `series_text`): those where
-    `changed` and `gapped` hold. With `held_origin`, the previous year is a held figure,
-    and the message says where it is held."""
+    """The year-on-year and gap findings of the candidate rows the query `candidates`
+    returns (`_row`, `year`, `now`, `before`, `before_year`, `gap_from`, `series_text`):
+    those where `changed` and `gapped` hold. With `held_origin`, the previous year is a
+    held figure, and the message says where it is held."""
     spec = table.spec
+    name = table.workspace.name("series")
     pct = "round_even((now - before) / before * 100, 0)"
     described = (f"CASE WHEN before = 0 THEN {say_sql('from zero')} WHEN {pct} < 0 THEN "
                  f"{as_text(f'CAST({pct} AS BIGINT)')} || '%' ELSE '+' || "
@@ -96,12 +97,9 @@ def series_findings(table: LoadedTable, findings: FindingsTable, candidates: str
     change = (say_sql("{now} in {year} after {before} in {before_year} held in {origin} "
                       "({change})", **values) if held_origin else
               say_sql("{now} in {year} after {before} in {before_year} ({change})", **values))
-    findings.add_query(
-        YEARLY_CHANGE, spec.name, table.file,
-        f"""SELECT {ROW} AS row, {quote_literal(spec.value_field)} AS field,
-                   {as_text('now')} AS value,
-                   {change} AS message
-            FROM {candidates} WHERE {changed}""")
+    changes = f"""SELECT {ROW} AS row, {quote_literal(spec.value_field)} AS field,
+                         {as_text('now')} AS value, {change} AS message
+                  FROM {name} WHERE {changed}"""
     missing = ("CASE WHEN gap_from + 1 = year - 1 THEN " + as_text("gap_from + 1")
                + " ELSE " + as_text("gap_from + 1") + " || '-' || " + as_text("year - 1")
                + " END")
@@ -111,11 +109,12 @@ def series_findings(table: LoadedTable, findings: FindingsTable, candidates: str
                    "this series ({series})", **values) if held_origin else
            say_sql("no value for {missing} between {start} and {year} in this series "
                    "({series})", **values))
-    findings.add_query(
-        SERIES_GAP, spec.name, table.file,
-        f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
-                   {gap} AS message
-            FROM {candidates} WHERE {gapped}""")
+    gaps = f"""SELECT {ROW} AS row, 'year' AS field, {as_text('year')} AS value,
+                      {gap} AS message
+               FROM {name} WHERE {gapped}"""
+    findings.add_queries(spec.name, table.file, [(YEARLY_CHANGE, changes, 0),
+                                                 (SERIES_GAP, gaps, 0)],
+                         common=f"{name} AS MATERIALIZED ({candidates})")
 
 
 def series_text(key: list[str]) -> str:
@@ -135,9 +134,7 @@ def check_series(table: LoadedTable, findings: FindingsTable) -> None:
     keys = [quote_identifier(k) for k in spec.primary_key if k != "year"]
     complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in spec.primary_key)
     amount = quote_identifier(value)
-    candidates = table.workspace.name("series")
-    table.workspace.con.execute(f"""
-        CREATE TEMP TABLE {candidates} AS
+    candidates = f"""
         SELECT *, {CHANGED} AS changed, {series_text(list(spec.primary_key))} AS series_text
         FROM (
             SELECT {ROW}, year, {', '.join(keys)}, {amount} AS now,
@@ -147,10 +144,9 @@ def check_series(table: LoadedTable, findings: FindingsTable) -> None:
                        OVER series AS before_year
             FROM {table.typed_table} WHERE {complete}
             WINDOW series AS (PARTITION BY {', '.join(keys)} ORDER BY year))
-        WHERE year - gap_from > 1 OR ({CHANGED})""")
+        WHERE year - gap_from > 1 OR ({CHANGED})"""
     series_findings(table, findings, candidates, changed="changed",
                     gapped="year - gap_from > 1")
-    table.workspace.con.execute(f"DROP TABLE {candidates}")
 
 
 def check_occupancy(prison: LoadedTable, findings: FindingsTable) -> None:

@@ -134,9 +134,8 @@ def check_series_with_held(table: LoadedTable, held: str, held_origin: str,
     amount = quote_identifier(value)
     complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in key)
     resubmitted = " AND ".join(f"s.{quote_identifier(k)} = h.{quote_identifier(k)}" for k in key)
-    candidates = table.workspace.name("held_series")
-    table.workspace.con.execute(f"""
-        CREATE TEMP TABLE {candidates} AS SELECT * FROM (
+    candidates = f"""
+        SELECT * FROM (
             SELECT *, lag(year) OVER series AS gap_from, lag(held) OVER series AS gap_held,
                    lag(now IGNORE NULLS) OVER series AS before,
                    lag(CASE WHEN now IS NOT NULL THEN year END IGNORE NULLS) OVER series
@@ -149,7 +148,6 @@ def check_series_with_held(table: LoadedTable, held: str, held_origin: str,
                   SELECT NULL, {columns}, {amount}, true FROM {held} h WHERE {complete}
                   AND NOT EXISTS (SELECT 1 FROM {table.typed_table} s WHERE {resubmitted}))
             WINDOW series AS (PARTITION BY {series} ORDER BY year))
-        WHERE NOT held AND (gap_held OR before_held)""")
+        WHERE NOT held AND (gap_held OR before_held)"""
     series_findings(table, findings, candidates, changed=f"before_held AND {CHANGED}",
                     gapped="gap_held AND year - gap_from > 1", held_origin=held_origin)
-    table.workspace.con.execute(f"DROP TABLE {candidates}")
