@@ -10,6 +10,7 @@ does not know).
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,14 +196,14 @@ def _package_reference(ws: Workspace, package: DataPackage, name: str) -> tuple[
     package's files are plain UTF-8 CSV (frictionless checks them against their
     schemas) that DuckDB reads whole, empty cells as NULL, rows numbered as in the file."""
     table, scanned = ws.name(f"reference_{name}"), ws.name(f"scan_{name}")
+    path = package.tables[name].path
     ws.con.execute(f"CREATE TEMP TABLE {scanned} AS SELECT * FROM read_csv(?, header = true, "
-                   "all_varchar = true, delim = ',', quote = '\"', escape = '\"')",
-                   [str(package.tables[name].path)])
+                   "all_varchar = true, delim = ',', quote = '\"', escape = '\"')", [str(path)])
+    # A table's rowid is its rows' order in the file (a scan's is not defined).
     ws.con.execute(f"CREATE TABLE {table} AS SELECT *, rowid + 2 AS {ROW} FROM {scanned}")
-    ws.con.execute(f"DROP TABLE {scanned}")
-    columns = [c for (c,) in ws.con.execute(
-        f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
-    return table, [c for c in columns if c != ROW]
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # its columns: the header's
+        columns = next(csv.reader(handle))
+    return table, columns
 
 
 class References(dict):

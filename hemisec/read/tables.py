@@ -284,7 +284,7 @@ def _wide_layout(header: list[str], spec: TableSpec, findings: FileFindings) -> 
 @dataclass
 class _Raw:
     """The file's cells in a workspace table: `c0`, `c1`... (NULL where a short row has
-    no cell), `_row` the row number (header = 1)."""
+    no cell), `_row` the row number (header = 1, then every row without a gap)."""
 
     table: str
     width: int
@@ -456,16 +456,19 @@ def text_column(field: FieldSpec) -> str:
 
 
 def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list[str],
-                  decimal: str) -> str:
+                  decimal: str) -> tuple[str, int]:
+    """The typed table of the text table's rows, and how many rows it holds."""
     typed = ws.name(f"typed_{spec.name}")
     parsed = [f"{parse_sql(f, quote_identifier(f.name), decimal) if f.name in columns else 'NULL'}"
               f"::{_SQL_TYPES[f.type]} AS {quote_identifier(f.name)}" for f in spec.fields]
     written = [f"{quote_identifier(f.name) if f.name in columns else 'NULL::VARCHAR'} AS "
                f"{quote_identifier(text_column(f))}" for f in spec.fields if f.type != "string"]
     # In file order without sorting: DuckDB keeps the insertion order of what it scans.
-    ws.con.execute(f"CREATE TABLE {typed} AS SELECT {', '.join([ROW, *parsed, *written])} "
-                   f"FROM {text_table}")
-    return typed
+    # DuckDB answers CREATE TABLE AS with the number of rows it wrote.
+    rows = ws.con.execute(f"CREATE TABLE {typed} AS SELECT "
+                          f"{', '.join([ROW, *parsed, *written])} FROM {text_table}"
+                          ).fetchall()[0][0]
+    return typed, int(rows)
 
 
 def _nothing_read(spec: TableSpec, label: str, findings: FileFindings, ws: Workspace,
@@ -474,7 +477,7 @@ def _nothing_read(spec: TableSpec, label: str, findings: FileFindings, ws: Works
     """A table none of whose rows can be checked: its findings say why."""
     text = ws.name(f"text_{spec.name}")
     ws.con.execute(f"CREATE TABLE {text} ({ROW} BIGINT)")
-    return LoadedTable(spec, label, ws, text, _create_typed(ws, spec, text, [], "."), [],
+    return LoadedTable(spec, label, ws, text, _create_typed(ws, spec, text, [], ".")[0], [],
                        findings.store(ws), 0, dialect, notices or [])
 
 
@@ -529,17 +532,15 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     # The text is a view of the cells: the typed table is the one copy made.
     text = ws.name(f"text_{spec.name}")
     ws.con.execute(f"CREATE VIEW {text} AS SELECT * FROM ({rows_read}) WHERE NOT ({empty})")
-    # The raw table's rows by number only: no cell is looked at.
-    read = ws.con.execute(f"SELECT count(*) FROM {raw.table} "
-                          f"WHERE {ROW} BETWEEN 2 AND {keep}").fetchall()[0][0]
+    # Rows are numbered without gaps from the header's 1, whichever reader read them.
+    read = keep - 1
     if read == 0:
         findings.add(TABLE_EMPTY, say("the table has a header and no rows: nothing of {table} "
                                       "was checked", table=spec.name))
     decimal, dialect = _infer_decimal(ws, text, columns, spec, raw_table.dialect, options)
     if dialect is not None and not dialect.is_plain():
         notices.append(_dialect_notice(label, dialect))
-    typed = _create_typed(ws, spec, text, columns, decimal)
-    rows = ws.con.execute(f"SELECT count(*) FROM {typed}").fetchall()[0][0]
+    typed, rows = _create_typed(ws, spec, text, columns, decimal)
     return LoadedTable(spec, label, ws, text, typed, columns, findings.store(ws), rows,
                        dialect, notices)
 
