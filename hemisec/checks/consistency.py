@@ -170,13 +170,14 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
     # and no part's text ends in "+" or " ", so it removes exactly the last " + ".
     within = (f"coalesce(gap <> 0 AND abs(gap) <= tolerance AND NOT short "
               f"AND {within_side}, false)")
+    # Worded once per candidate row, in the rows the four cases share.
     cases = [
-        (rule.exceeds, "exceeds", described),
-        (rule.differs, "differs", described),
-        (WITHIN_ROUNDING, within, described + " || " + say_sql(
+        (rule.exceeds, "exceeds", "described"),
+        (rule.differs, "differs", "described"),
+        (WITHIN_ROUNDING, within, "described || " + say_sql(
             ", within the source's rounding (tolerance {tolerance})",
             tolerance="CAST(CAST(round_even(tolerance, 0) AS BIGINT) AS VARCHAR)")),
-        (SHORT_OF_TOTAL, "short", described + " || " + say_sql(
+        (SHORT_OF_TOTAL, "short", "described || " + say_sql(
             "; {gap} are implied to have {dimension} {unknown} (unknown)",
             gap="CAST(-gap AS VARCHAR)", dimension=quote_literal(rule.dimension),
             unknown=quote_literal(str(rule.unknown)))),
@@ -187,8 +188,8 @@ def check_parts(table: LoadedTable, rule: PartsRule, findings: FindingsTable) ->
                 f"{as_text('total')} AS value, {message} AS message "
                 f"FROM {name} WHERE {condition}", 0)
         for check, condition, message in cases if check is not None],
-        common=f"{name} AS MATERIALIZED ({candidates} "
-               "WHERE exceeds OR differs OR short OR gap <> 0)")
+        common=f"{name} AS MATERIALIZED (SELECT *, {described} AS described FROM ("
+               f"{candidates} WHERE exceeds OR differs OR short OR gap <> 0))")
 
 
 def check_population_coverage(table: LoadedTable, population: str, population_origin: str,
