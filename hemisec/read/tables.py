@@ -222,10 +222,10 @@ class FileFindings:
             f"field, {text(value)} AS value, {text(message)} AS message, 0 AS n"))
 
     def add_query(self, check: Check, query: str) -> None:
-        """The rows of `query` (columns row, field, value, message), in row order."""
+        """The rows of `query` (columns row, field, value, message), in row order (`n`)."""
         self.parts.append(self._select(
             check, "row::BIGINT AS row, field::VARCHAR AS field, value::VARCHAR AS value, "
-            "message::VARCHAR AS message, row_number() OVER (ORDER BY row) AS n")
+            "message::VARCHAR AS message, row AS n")
             + f" FROM ({query})")
 
     def store(self, ws: Workspace) -> str:
