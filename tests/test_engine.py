@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from hemisec.checks.validate import validate
 from hemisec.package import DataPackage
 from hemisec.publish.report import render_json, write_json
 from hemisec.read.sources import TableSource
+from hemisec.read.workspace import Workspace
 from tests.injected import write_injected
 
 COLUMNS = ["iso3", "year", "iccs_code", "sex", "mechanism", "victims", "obs_status", "source",
@@ -61,6 +63,14 @@ def test_duckdb_and_python_readers_find_the_same(injected: Path,
         assert fast.loaded[name].typed.equals(slow.loaded[name].typed), name
 
 
+@pytest.fixture(scope="module")
+def workspace() -> Iterator[Workspace]:
+    """One workspace both readers read every example into, as a validation reads its
+    tables into one."""
+    with Workspace() as shared:
+        yield shared
+
+
 cell = st.text(alphabet=st.sampled_from(list('aZñ09 .,;"\'-_\n\r')), max_size=6)
 
 
@@ -69,7 +79,8 @@ cell = st.text(alphabet=st.sampled_from(list('aZñ09 .,;"\'-_\n\r')), max_size=6
 @given(rows=st.lists(st.lists(cell, min_size=9, max_size=9), min_size=1, max_size=6),
        delimiter=st.sampled_from([",", ";"]), line_end=st.sampled_from(["\n", "\r\n"]))
 def test_readers_agree_on_any_cells(rows: list[list[str]], delimiter: str, line_end: str,
-                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    workspace: Workspace) -> None:
     """Quoted delimiters, line breaks and quotes inside cells: whatever the cells, the
     two readers give the same table as read (cells as written, typed values, dialect,
     file-level findings and notices), which is all the checks see; the test above
@@ -79,10 +90,10 @@ def test_readers_agree_on_any_cells(rows: list[list[str]], delimiter: str, line_
         [COLUMNS, *rows])
     path = tmp_path / "homicide.csv"
     path.write_bytes(buffer.getvalue().encode("utf-8"))
-    fast = tables.load_table(TableSource("homicide", path), SPEC)
+    fast = tables.load_table(TableSource("homicide", path), SPEC, workspace=workspace)
     with monkeypatch.context() as patched:
         _python_reader_only(patched)
-        slow = tables.load_table(TableSource("homicide", path), SPEC)
+        slow = tables.load_table(TableSource("homicide", path), SPEC, workspace=workspace)
     assert fast.findings.equals(slow.findings), (fast.findings, slow.findings)
     assert fast.text.equals(slow.text) and fast.typed.equals(slow.typed)
     assert (fast.dialect, fast.columns, fast.rows, fast.notices) == (

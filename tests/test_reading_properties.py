@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,7 @@ from hemisec.package import DataPackage
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
 from hemisec.read.tables import load_table
+from hemisec.read.workspace import Workspace
 
 PACKAGE = DataPackage.load()
 SPEC = PACKAGE.tables["homicide"]
@@ -30,6 +33,17 @@ dialects = st.fixed_dictionaries({
     "encoding": st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
     "line_end": st.sampled_from(["\n", "\r\n", "\r"]),
 })
+
+
+@pytest.fixture(scope="module")
+def workspace() -> Iterator[Workspace]:
+    """One workspace every example reads into, as a validation reads several tables: a
+    file, however damaged, must leave it fit for the next (and a workspace's start-up is
+    most of a small file's reading time)."""
+    with Workspace() as shared:
+        yield shared
+
+
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -47,12 +61,13 @@ def _write(path: Path, rows: list[list[str]], delimiter: str, encoding: str,
 
 @SETTINGS
 @given(rows=st.lists(row, min_size=1, max_size=8), dialect=dialects)
-def test_any_table_in_any_dialect_reads_back_cell_for_cell(rows, dialect, tmp_path) -> None:
+def test_any_table_in_any_dialect_reads_back_cell_for_cell(rows, dialect, tmp_path,
+                                                           workspace) -> None:
     path = tmp_path / "homicide.csv"
     _write(path, rows, **dialect)
     # Single-byte encodings cannot be told apart from bytes alone: say which.
     options = ReadOptions(encoding="cp1252" if dialect["encoding"] == "cp1252" else None)
-    table = load_table(TableSource("homicide", path), SPEC, options)
+    table = load_table(TableSource("homicide", path), SPEC, options, workspace)
     assert table.dialect is not None and table.dialect.delimiter == dialect["delimiter"]
     assert table.findings[table.findings["check"] != "blank-row"].empty
     text = table.text.reindex(columns=COLUMNS)
@@ -70,11 +85,11 @@ def test_any_table_in_any_dialect_reads_back_cell_for_cell(rows, dialect, tmp_pa
 @given(data=st.binary(max_size=400), head=st.sampled_from([
     b"", "iso3;year;victims\n".encode("utf-16"), b"\xef\xbb\xbfiso3,year\r\n",
     b"iso3\tyear\n", b"PK\x03\x04"]), suffix=st.sampled_from([".csv", ".txt", ".xlsx"]))
-def test_no_bytes_make_the_reader_raise(data, head, suffix, tmp_path) -> None:
+def test_no_bytes_make_the_reader_raise(data, head, suffix, tmp_path, workspace) -> None:
     """Damaged files become findings on the file, never an exception."""
     path = tmp_path / f"homicide{suffix}"
     path.write_bytes(head + data)
-    table = load_table(TableSource("homicide", path), SPEC)
+    table = load_table(TableSource("homicide", path), SPEC, workspace=workspace)
     assert table.findings["row"].dropna().ge(1).all()
     if (table.findings["severity"] == "error").sum() == 0:  # read as a table: all columns
         assert set(COLUMNS) <= set(table.text.columns)
