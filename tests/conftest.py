@@ -27,8 +27,20 @@ REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" /
 IN_CI = bool(os.environ.get("CI"))
 
 
+#: The test files that take longest (measured), started first: pytest-xdist hands out
+#: whole files in collection order, and a long file handed out last keeps one worker
+#: busy while the other has nothing left.
+LONGEST_FIRST = ("test_build_safety.py", "test_reading.py", "test_exports.py",
+                 "test_template.py", "test_build.py", "test_site.py", "test_wheel.py",
+                 "test_reading_properties.py", "test_reliability.py", "test_languages.py",
+                 "test_realdata.py", "test_engine.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Real-data tests skip only on a developer machine without ../shared/realdata."""
+    """The longest files first; real-data tests skip only on a developer machine without
+    ../shared/realdata."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
     if REALDATA.is_dir():
         return
     if IN_CI:
