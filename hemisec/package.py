@@ -213,6 +213,16 @@ class DataPackage:
     def observation_tables(self) -> list[str]:
         return [name for name in self.tables if name not in self.reference_tables]
 
+    def reference_rows(self, name: str) -> list[dict[str, str | None]]:
+        """One of the package's own reference tables as rows of text (the schema's missing
+        markers as None), read without pandas: for the commands that only look codes up."""
+        import csv
+
+        spec = self.tables[name]
+        with spec.path.open(encoding="utf-8-sig", newline="") as handle:
+            return [{column: None if value in spec.missing_values else value
+                     for column, value in row.items()} for row in csv.DictReader(handle)]
+
     @cached_property
     def reference_frames(self) -> dict[str, pd.DataFrame]:
         """The package's own reference tables, read as text."""

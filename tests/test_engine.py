@@ -183,3 +183,12 @@ def test_a_mapping_check_imports_no_pandas() -> None:
         ("pandas", "numpy", "openpyxl", "frictionless"))
     assert json.loads(printed)["iso3"] == "MEX"
     assert imported == []
+
+
+def test_a_template_imports_no_pandas(tmp_path: Path) -> None:
+    """`hemisec template` looks the codes up in the reference tables as text: pandas, whose
+    import was a third of the command's time, is not imported for it (openpyxl imports
+    numpy where it finds it)."""
+    out = tmp_path / "col.xlsx"
+    _, imported = _run_and_list_imports(["template", "COL", "--out", str(out)], ("pandas",))
+    assert out.is_file() and imported == []

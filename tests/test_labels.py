@@ -82,16 +82,17 @@ def test_label_column_and_the_fallback_to_english_per_row() -> None:
     assert in_language(iccs, "label", "fr").tolist() == iccs["label_en"].tolist()
 
 
-def test_the_committed_iccs_falls_back_to_english_and_an_imported_one_row_by_row() -> None:
+def test_the_committed_iccs_falls_back_to_english_and_an_imported_one_row_by_row(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     package = DataPackage.load()
-    assert _labels("iccs", package, "es")["label"].tolist() == \
-        package.reference_frames["iccs"]["label_en"].tolist()
-    frames = dict(package.reference_frames)
-    iccs = frames["iccs"].copy()
-    iccs.loc[iccs["code"] == "0101", "label_es"] = "Homicidio intencional"
-    frames["iccs"] = iccs
-    package.__dict__["reference_frames"] = frames  # as `hemisec import iccs-es` leaves it
-    labels = _labels("iccs", package, "es").set_index("code")["label"]
+    committed = package.reference_rows("iccs")
+    assert [label for _, label, _ in _labels("iccs", package, "es")] == \
+        [row["label_en"] for row in committed]
+    imported = [{**row, "label_es": "Homicidio intencional" if row["code"] == "0101"
+                 else row.get("label_es")} for row in committed]  # as `import iccs-es` does
+    monkeypatch.setattr(package, "reference_rows",
+                        lambda name: imported if name == "iccs" else committed)
+    labels = {code: label for code, label, _ in _labels("iccs", package, "es")}
     assert labels["0101"] == "Homicidio intencional"
     assert labels["0102"] == "Attempted intentional homicide"
 

@@ -10,7 +10,7 @@ come from is said in each column's description in the Table Schemas.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +35,13 @@ def in_language_sql(columns: Collection[str], stem: str, language: str,
         return english
     own = prefix + quote_identifier(column)
     return f"CASE WHEN {stripped(own)} <> '' THEN {own} ELSE {english} END"
+
+
+def in_language_row(row: Mapping[str, str | None], stem: str, language: str) -> str | None:
+    """`in_language` for one row of a reference table (`PackageData.reference_rows`)."""
+    english = row.get(english_column(row.keys(), stem))
+    own = row.get(f"{stem}_{language}") if language != "en" else None
+    return own if own is not None and own.strip() != "" else english
 
 
 def _filled(values: pd.Series) -> pd.Series:

@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from hemisec import __version__
 from hemisec.errors import UsageError
 from hemisec.package import DataPackage, FieldSpec, TableSpec
-from hemisec.publish.labels import in_language
+from hemisec.publish.labels import in_language_row
 from hemisec.read.workbook import TEMPLATE_MARKER, TEMPLATE_SHEET
 from hemisec.translate import say, translator
 
@@ -76,17 +74,16 @@ def _code_list(spec: TableSpec, field: FieldSpec, package: DataPackage) -> str |
                  if fk.field == field.name and fk.resource in package.reference_tables), None)
 
 
-def _labels(name: str, package: DataPackage, language: str) -> pd.DataFrame:
-    """Code, label and definition of a reference table, each label in `language` where
-    the table has it, else in English."""
-    frame = package.reference_frames[name]
+def _labels(name: str, package: DataPackage, language: str) -> list[tuple[str, str, str]]:
+    """Code, label and definition of each row of a reference table, each label in
+    `language` where the table has it, else in English ("" where a cell is empty)."""
+    rows = package.reference_rows(name)
     if name == "countries":
-        labels = {"code": frame["iso3"], "label": in_language(frame, "name", language),
-                  "definition": frame["name_un"]}
+        labels = [(r["iso3"], in_language_row(r, "name", language), r["name_un"]) for r in rows]
     else:  # the ICCS has labels but no definitions
-        labels = {"code": frame["code"], "label": in_language(frame, "label", language),
-                  "definition": frame.get("definition", "")}
-    return pd.DataFrame(labels).fillna("")
+        labels = [(r["code"], in_language_row(r, "label", language), r.get("definition"))
+                  for r in rows]
+    return [tuple(cell or "" for cell in label) for label in labels]
 
 
 def _allowed(spec: TableSpec, field: FieldSpec, package: DataPackage, iso3: str) -> list[str]:
@@ -95,7 +92,7 @@ def _allowed(spec: TableSpec, field: FieldSpec, package: DataPackage, iso3: str)
     if field.enum is not None:
         return list(field.enum)
     name = _code_list(spec, field, package)
-    return _labels(name, package, "en")["code"].tolist() if name else []
+    return [code for code, _, _ in _labels(name, package, "en")] if name else []
 
 
 def _wrap(sheet: object, letter: str, width: int) -> None:
@@ -121,11 +118,11 @@ def write_template(iso3: str, out: Path, language: str = "en",
 
     package = package or DataPackage.load()
     t: Callable[[str], str] = translator(language)
-    countries = package.reference_frames["countries"].set_index("iso3")
-    if iso3 not in countries.index:
+    names = {code: label for code, label, _ in _labels("countries", package, language)}
+    if iso3 not in names:
         raise UsageError(say("'{iso3}' is not an OAS member state's ISO3 code (see the "
                              "countries table)", iso3=iso3))
-    country = in_language(countries, "name", language)[iso3]
+    country = names[iso3]
     if out.suffix.lower() != ".xlsx":
         raise UsageError(say("{file}: the template is an Excel workbook; give a name ending "
                              ".xlsx", file=out))
@@ -175,12 +172,12 @@ def write_template(iso3: str, out: Path, language: str = "en",
                     formula = (f"'{LIST_PREFIX}{code_list}'!$A$2:$A${len(codes) + 1}")
                     lists_used.append(code_list)
                 validation = DataValidation(type="list", formula1=formula)
-                pairs = (codes[codes["code"].isin(field.enum)] if codes is not None
+                pairs = ([c for c in codes if c[0] in field.enum] if codes is not None
                          and field.enum is not None else codes)
                 # Codes with their labels; a list without labels says what it means.
-                prompt = ("; ".join(f"{c} = {lab}" for c, lab in zip(
-                    pairs["code"], pairs["label"], strict=True)) if pairs is not None
-                    else f"{', '.join(field.enum)}: {field.description}")
+                prompt = ("; ".join(f"{code} = {label}" for code, label, _ in pairs)
+                          if pairs is not None
+                          else f"{', '.join(field.enum)}: {field.description}")
                 if len(prompt) > PROMPT_LIMIT and code_list is not None:
                     prompt = t(LONG_LIST_PROMPT).format(sheet=f"{LIST_PREFIX}{code_list}",
                                                         count=len(codes))
@@ -239,15 +236,15 @@ def write_template(iso3: str, out: Path, language: str = "en",
     for name in dict.fromkeys(lists_used):
         codes = workbook.create_sheet(f"{LIST_PREFIX}{name}"[:31])
         labels = _labels(name, package, language)
-        if (labels["definition"] == "").all():  # the ICCS has labels, no definitions here
-            labels = labels.drop(columns="definition")
-        codes.append([t(h) for h in CODE_HEADINGS][:len(labels.columns)])
-        for record in labels.itertuples(index=False):
-            codes.append(list(record))
+        defined = any(definition for _, _, definition in labels)  # the ICCS has none here
+        width = 3 if defined else 2
+        codes.append([t(h) for h in CODE_HEADINGS][:width])
+        for record in labels:
+            codes.append(list(record[:width]))
         for cell in codes[1]:
             cell.font, cell.fill = header_font, header_fill
         codes.column_dimensions["A"].width, codes.column_dimensions["B"].width = 14, 40
-        if "definition" in labels:
+        if defined:
             _wrap(codes, "C", 90)
         codes.protection.sheet = True
 
