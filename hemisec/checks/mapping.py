@@ -131,8 +131,9 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
                                  "countries table)", iso3=iso3))
         mapped = read(CORRESPONDENCE).text_table
         iccs = read("iccs")
-        ws.con.execute(f"CREATE TEMP TABLE country_mapping AS SELECT * FROM {mapped} "
-                       "WHERE iso3 = ?", [iso3])
+        mapping = ws.name("country_mapping")
+        ws.con.execute(f"CREATE TEMP TABLE {mapping} AS SELECT * FROM {mapped} WHERE iso3 = ?",
+                       [iso3])
         unmapped: list[dict[str, object]] = []
         if OFFENCES in sources:
             offences = read(OFFENCES).text_table
@@ -148,12 +149,12 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
                        count(*) AS rows
                 FROM {offences} o
                 WHERE o.iso3 = ? AND {given} AND NOT EXISTS (
-                    SELECT 1 FROM country_mapping m WHERE {pairs})
+                    SELECT 1 FROM {mapping} m WHERE {pairs})
                 GROUP BY national_code ORDER BY national_code""", (iso3,))
         totals = ws.con.execute("SELECT count(*), count(*) FILTER (WHERE match = 'full') "
-                                "FROM country_mapping").fetchall()[0]
+                                f"FROM {mapping}").fetchall()[0]
         partial = rows(f"""SELECT national_code, national_label, iccs_code, match
-                           FROM country_mapping WHERE match IS DISTINCT FROM 'full'
+                           FROM {mapping} WHERE match IS DISTINCT FROM 'full'
                            ORDER BY {ROW}""")
         # A national category feeds its ICCS code and every code above it.
         relevant = rows(f"""
@@ -161,7 +162,7 @@ def coverage(iso3: str, sources: dict[str, TableSource], package: DataPackage,
                    {in_language_sql(iccs.columns, 'label', language, 'i')} AS label,
                    i.package_domain AS domain,
                    coalesce((SELECT list(m.national_code ORDER BY m.national_code)
-                             FROM country_mapping m WHERE starts_with(m.iccs_code, i.code)),
+                             FROM {mapping} m WHERE starts_with(m.iccs_code, i.code)),
                             []) AS fed_by
             FROM {iccs.text_table} i WHERE i.package_domain IS NOT NULL
             ORDER BY i.{ROW}""")
