@@ -32,10 +32,11 @@ real: $(STAMP)
 		--exports build/real --accept-inconsistent
 
 ## test: lint, check the README is generated from the schemas, run the test suite (one
-## worker per core, a test file per worker so module fixtures are made once)
+## worker per core, a test file per worker so module fixtures are made once, the longest
+## files first)
 test: $(STAMP) lint chromium
 	$(BIN)/hemisec docs --check
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## chromium: Debian's headless Chromium, for the tests that look at pages as a person does
 chromium:

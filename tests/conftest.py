@@ -27,13 +27,15 @@ REALDATA = Path(os.environ.get("HEMISEC_REALDATA", REPO_ROOT.parent / "shared" /
 IN_CI = bool(os.environ.get("CI"))
 
 
-#: The test files that take longest (measured), started first: pytest-xdist hands out
-#: whole files in collection order, and a long file handed out last keeps one worker
-#: busy while the other has nothing left.
-LONGEST_FIRST = ("test_build_safety.py", "test_reading.py", "test_exports.py",
-                 "test_template.py", "test_build.py", "test_site.py", "test_wheel.py",
+#: The test files that take longest (measured), longest first, as `make test` hands them
+#: to the workers (`--no-loadscope-reorder`: pytest-xdist would otherwise start the files
+#: with the most tests first, and a long file of few tests, handed out last, kept one
+#: worker busy while the other had nothing left). A stale list only costs time.
+LONGEST_FIRST = ("test_reading.py", "test_exports.py", "test_build_safety.py",
+                 "test_build.py", "test_template.py", "test_site.py",
                  "test_reading_properties.py", "test_reliability.py", "test_languages.py",
-                 "test_realdata.py", "test_engine.py")
+                 "test_engine.py", "test_realdata.py", "test_wheel.py", "test_mapping.py",
+                 "test_fuzz_cli.py", "test_translations.py", "test_cli.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
