@@ -215,13 +215,21 @@ class DataPackage:
 
     def reference_rows(self, name: str) -> list[dict[str, str | None]]:
         """One of the package's own reference tables as rows of text (the schema's missing
-        markers as None), read without pandas: for the commands that only look codes up."""
+        markers as None), read once and without pandas: for the commands that only look
+        codes up (a template asks for the same code list once per column using it)."""
         import csv
 
-        spec = self.tables[name]
-        with spec.path.open(encoding="utf-8-sig", newline="") as handle:
-            return [{column: None if value in spec.missing_values else value
+        if name not in self._reference_rows:
+            spec = self.tables[name]
+            with spec.path.open(encoding="utf-8-sig", newline="") as handle:
+                self._reference_rows[name] = [
+                    {column: None if value in spec.missing_values else value
                      for column, value in row.items()} for row in csv.DictReader(handle)]
+        return self._reference_rows[name]
+
+    @cached_property
+    def _reference_rows(self) -> dict[str, list[dict[str, str | None]]]:
+        return {}
 
     @cached_property
     def reference_frames(self) -> dict[str, pd.DataFrame]:

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +19,7 @@ from hemisec.checks.validate import validate
 from hemisec.findings import CHECKS
 from hemisec.package import DataPackage
 from hemisec.paths import DEFAULT_DESCRIPTOR, REPO_ROOT
+from hemisec.read.workspace import Workspace
 
 # The tests read what hemisec says in English, whatever the machine's locale; the tests of
 # other languages ask for them.
@@ -135,6 +136,15 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert not result.up_to_date
 
     return made_once(tmp_path_factory, "demo", make) / "hemisec.duckdb"
+
+
+@pytest.fixture(scope="module")
+def workspace() -> Iterator[Workspace]:
+    """One workspace a module's property tests read every example into, as a validation
+    reads its tables into one: a file, however damaged, must leave it fit for the next
+    (and a workspace's start-up is most of a small file's reading time)."""
+    with Workspace() as shared:
+        yield shared
 
 
 HEADERS = {

@@ -10,7 +10,6 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,14 +60,6 @@ def test_duckdb_and_python_readers_find_the_same(injected: Path,
     assert fast.tables == slow.tables and fast.notices == slow.notices
     for name in fast.loaded:
         assert fast.loaded[name].typed.equals(slow.loaded[name].typed), name
-
-
-@pytest.fixture(scope="module")
-def workspace() -> Iterator[Workspace]:
-    """One workspace both readers read every example into, as a validation reads its
-    tables into one."""
-    with Workspace() as shared:
-        yield shared
 
 
 cell = st.text(alphabet=st.sampled_from(list('aZñ09 .,;"\'-_\n\r')), max_size=6)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +15,6 @@ from hemisec.package import DataPackage
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
 from hemisec.read.tables import load_table
-from hemisec.read.workspace import Workspace
 
 PACKAGE = DataPackage.load()
 SPEC = PACKAGE.tables["homicide"]
@@ -33,15 +30,6 @@ dialects = st.fixed_dictionaries({
     "encoding": st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
     "line_end": st.sampled_from(["\n", "\r\n", "\r"]),
 })
-
-
-@pytest.fixture(scope="module")
-def workspace() -> Iterator[Workspace]:
-    """One workspace every example reads into, as a validation reads several tables: a
-    file, however damaged, must leave it fit for the next (and a workspace's start-up is
-    most of a small file's reading time)."""
-    with Workspace() as shared:
-        yield shared
 
 
 SETTINGS = settings(max_examples=60, deadline=None,

@@ -38,7 +38,7 @@ def in_language_sql(columns: Collection[str], stem: str, language: str,
 
 
 def in_language_row(row: Mapping[str, str | None], stem: str, language: str) -> str | None:
-    """`in_language` for one row of a reference table (`PackageData.reference_rows`)."""
+    """`in_language` for one row of a reference table (`DataPackage.reference_rows`)."""
     english = row.get(english_column(row.keys(), stem))
     own = row.get(f"{stem}_{language}") if language != "en" else None
     return own if own is not None and own.strip() != "" else english
