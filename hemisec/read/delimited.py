@@ -5,11 +5,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from hemisec.read.dialect import ReadOptions, UndecodableFile, decode, detect
+from hemisec.read.dialect import Dialect, ReadOptions, UndecodableFile, decode, detect
 from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
 from hemisec.translate import say
 
@@ -96,12 +97,21 @@ def _plain_utf8(path: Path, options: ReadOptions) -> bytes | None:
     return sample
 
 
-def scan_delimited(path: Path, columns: list[str], options: ReadOptions,
-                   con: duckdb.DuckDBPyConnection, table: str) -> RawTable | None:
-    """Read a large, plain delimited file into DuckDB table `table` (columns c0, c1...,
-    the header as row 1 in insertion order) with DuckDB's own CSV reader; None when the
-    file is not one it reads exactly as `read_delimited` does (ragged rows, stray quotes,
-    another encoding...), which then reads it."""
+@dataclass
+class Scan:
+    """A plain delimited file DuckDB's CSV reader can read whole, as `read_delimited`
+    would: its header (read by Python from the first bytes), its dialect, and the SQL
+    reading its lines, header first, as columns c0, c1... of text."""
+
+    header: list[str]
+    dialect: Dialect
+    source: str
+
+
+def plan_scan(path: Path, columns: list[str], options: ReadOptions) -> Scan | None:
+    """How DuckDB reads `path`, whose header should name `columns`; None when the file
+    is not one it reads exactly as `read_delimited` does (another encoding, empty lines,
+    a header beyond the first bytes...), which then reads it."""
     sample = _plain_utf8(path, options)
     if sample is None:
         return None
@@ -122,14 +132,21 @@ def scan_delimited(path: Path, columns: list[str], options: ReadOptions,
         return None
     names = ", ".join(f"'c{p}': 'VARCHAR'" for p in range(len(header)))
     delimiter = dialect.delimiter.replace("'", "''")
+    file = str(path).replace("'", "''")
+    return Scan(header, dialect, (
+        f"read_csv('{file}', header = false, auto_detect = false, columns = {{{names}}}, "
+        f"delim = '{delimiter}', quote = '\"', escape = '\"', strict_mode = true, "
+        # A longer line may hold a cell beyond the limit: Python reads it and says so.
+        f"null_padding = false, max_line_size = {MAX_CELL_CHARACTERS})"))
+
+
+def scan_delimited(scan: Scan, con: duckdb.DuckDBPyConnection, table: str) -> RawTable | None:
+    """The scanned file's lines in DuckDB table `table` (the header as row 1, in insertion
+    order); None when DuckDB refuses the file (ragged rows, stray quotes...): Python
+    then reads it and says what is wrong."""
     try:
-        con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = false, "
-            f"auto_detect = false, columns = {{{names}}}, delim = '{delimiter}', "
-            "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-            # A longer line may hold a cell beyond the limit: Python reads it and says so.
-            f"max_line_size = {MAX_CELL_CHARACTERS})", [str(path)])
-    except duckdb.Error:  # not a file DuckDB reads as Python does: Python reads it
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {scan.source}")
+    except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         return None
-    return RawTable(header, None, dialect, table=table)
+    return RawTable(scan.header, None, scan.dialect, table=table)

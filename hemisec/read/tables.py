@@ -19,12 +19,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import duckdb
+
 if TYPE_CHECKING:
     import pandas as pd
 
 from hemisec.findings import FINDING_COLUMNS, Check, register
 from hemisec.package import DataPackage, FieldSpec, TableSpec
-from hemisec.read.delimited import read_delimited, scan_delimited
+from hemisec.read.delimited import Scan, plan_scan, read_delimited, scan_delimited
 from hemisec.read.dialect import Dialect, ReadOptions
 from hemisec.read.raw import RawTable, UnreadableFile
 from hemisec.read.sources import TableSource
@@ -232,9 +234,13 @@ class FileFindings:
         """The findings as a workspace table, in the order they were found."""
         table = ws.name(f"file_findings_{self.spec.name}")
         columns = ", ".join(quote_identifier(c) for c in FINDING_COLUMNS)
-        # Never empty: a table read has its blank-row query, one not read says why.
+        # A file read straight into its typed table may have no finding to query.
+        found = " UNION ALL ".join(self.parts) or (
+            self._select(BLANK_ROW, "NULL::BIGINT AS row, NULL::VARCHAR AS field, "
+                         "NULL::VARCHAR AS value, NULL::VARCHAR AS message, 0 AS n")
+            + " WHERE false")
         ws.con.execute(f"CREATE TABLE {table} AS SELECT {columns}, row_number() OVER "
-                       f"(ORDER BY part, n) AS seq FROM ({' UNION ALL '.join(self.parts)})")
+                       f"(ORDER BY part, n) AS seq FROM ({found})")
         return table
 
 
@@ -420,10 +426,9 @@ def _infer_decimal(ws: Workspace, text_table: str, columns: list[str], spec: Tab
     """The decimal mark of a tab-separated file (Excel's "Unicode text" writes the
     locale's): a comma when the number columns use only commas."""
     decimal = dialect.decimal if dialect else "."
-    numbers = [f.name for f in spec.fields if f.type == "number" and f.name in columns]
-    if (dialect is None or dialect.delimiter != "\t" or options.decimal is not None
-            or not numbers):
+    if dialect is None or not _infers_decimal(spec, columns, dialect, options):
         return decimal, dialect
+    numbers = [f.name for f in spec.fields if f.type == "number" and f.name in columns]
     def count(pattern: str) -> str:
         return " + ".join(
             f"count(*) FILTER (WHERE {full_match(stripped(quote_identifier(n)), pattern)})"
@@ -455,9 +460,10 @@ def text_column(field: FieldSpec) -> str:
     return field.name if field.type == "string" else TEXT_PREFIX + field.name
 
 
-def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list[str],
+def _create_typed(ws: Workspace, spec: TableSpec, text: str, columns: list[str],
                   decimal: str) -> tuple[str, int]:
-    """The typed table of the text table's rows, and how many rows it holds."""
+    """The typed table of the rows of `text` (a text table, or a query in parentheses
+    giving its columns), and how many rows it holds."""
     typed = ws.name(f"typed_{spec.name}")
     parsed = [f"{parse_sql(f, quote_identifier(f.name), decimal) if f.name in columns else 'NULL'}"
               f"::{_SQL_TYPES[f.type]} AS {quote_identifier(f.name)}" for f in spec.fields]
@@ -466,7 +472,7 @@ def _create_typed(ws: Workspace, spec: TableSpec, text_table: str, columns: list
     # In file order without sorting: DuckDB keeps the insertion order of what it scans.
     # DuckDB answers CREATE TABLE AS with the number of rows it wrote.
     rows = ws.con.execute(f"CREATE TABLE {typed} AS SELECT "
-                          f"{', '.join([ROW, *parsed, *written])} FROM {text_table}"
+                          f"{', '.join([ROW, *parsed, *written])} FROM {text}"
                           ).fetchall()[0][0]
     return typed, int(rows)
 
@@ -481,17 +487,69 @@ def _nothing_read(spec: TableSpec, label: str, findings: FileFindings, ws: Works
                        findings.store(ws), 0, dialect, notices or [])
 
 
-def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions,
-             ws: Workspace) -> RawTable:
+def read_raw(source: TableSource, spec: TableSpec, options: ReadOptions, ws: Workspace,
+             scan: Scan | None = None) -> RawTable:
     """The cells of the source, by position, from a delimited file or a workbook sheet
-    (its first visible sheet when none is named): large plain CSV files straight into
-    the workspace, the others through Python's readers."""
+    (its first visible sheet when none is named): a plain CSV file that DuckDB can
+    `scan` straight into the workspace, the others through Python's readers."""
     if source.is_workbook:
         sheet = source.sheet if source.sheet is not None else next(iter(sheet_names(
             source.path)), "")
         return read_sheet(source.path, sheet)
-    scanned = scan_delimited(source.path, spec.field_names, options, ws.con, ws.name("scan"))
+    scanned = scan and scan_delimited(scan, ws.con, ws.name("scan"))
     return scanned or read_delimited(source.path, spec.field_names, options)
+
+
+def _text_cell(position: int, missing: str) -> str:
+    """A cell as the text table has it: the schema's missing values (`missing`, a SQL
+    list) as NULL."""
+    return (f"CASE WHEN coalesce(c{position}, '') IN ({missing}) THEN NULL "
+            f"ELSE coalesce(c{position}, '') END")
+
+
+def _infers_decimal(spec: TableSpec, columns: list[str], dialect: Dialect | None,
+                    options: ReadOptions) -> bool:
+    """Whether the decimal mark is guessed from the number cells (`_infer_decimal`)."""
+    return (dialect is not None and dialect.delimiter == "\t" and options.decimal is None
+            and any(f.type == "number" and f.name in columns for f in spec.fields))
+
+
+def read_typed_directly(scan: Scan, spec: TableSpec, options: ReadOptions, ws: Workspace,
+                        label: str) -> LoadedTable | None:
+    """A plain file whose header names only the schema's columns, read by DuckDB straight
+    into the typed table: one pass over the file, no table of raw cells beside it. None
+    when the file needs what only the raw cells show (blank or trailing rows, a header
+    with other names, a decimal mark to guess) or DuckDB refuses it: the general path
+    reads it then, with the same result."""
+    header = [h.strip().lstrip("\ufeff") for h in scan.header]
+    if (not set(header) <= set(spec.field_names) or len({h.lower() for h in header})
+            < len(header) or _infers_decimal(spec, header, scan.dialect, options)):
+        return None
+    missing = text_list(spec.missing_values)
+    cells = ", ".join(f"{_text_cell(p, missing)} AS {quote_identifier(name)}"
+                      for p, name in enumerate(header))
+    # Numbered as the scan table is (header = 1): in file order, from one stream.
+    rows_read = (f"SELECT * FROM (SELECT row_number() OVER () AS {ROW}, {cells} "
+                 f"FROM {scan.source}) WHERE {ROW} > 1")
+    try:
+        typed, rows = _create_typed(ws, spec, f"({rows_read})", header, ".")
+    except duckdb.Error:  # ragged rows, stray quotes...: the general path says where
+        return None
+    empty = " AND ".join(f"{quote_identifier(text_column(spec.field(n)))} IS NULL"
+                         for n in header)
+    if not rows or ws.con.execute(f"SELECT count(*) FILTER (WHERE {empty}) FROM {typed}"
+                                  ).fetchall()[0][0]:
+        ws.con.execute(f"DROP TABLE {typed}")
+        return None
+    findings = FileFindings(spec, label)
+    _header_findings(header, spec, findings)
+    text = ws.name(f"text_{spec.name}")
+    written = ", ".join(f"{quote_identifier(text_column(spec.field(n)))} AS "
+                        f"{quote_identifier(n)}" for n in header)
+    ws.con.execute(f"CREATE VIEW {text} AS SELECT {ROW}, {written} FROM {typed}")
+    notices = [] if scan.dialect.is_plain() else [_dialect_notice(label, scan.dialect)]
+    return LoadedTable(spec, label, ws, text, typed, header, findings.store(ws), rows,
+                       scan.dialect, notices)
 
 
 def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None = None,
@@ -503,8 +561,11 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     label = source.label
     findings = FileFindings(spec, label)
     ws.fit_to(source.path)
+    scan = None if source.is_workbook else plan_scan(source.path, spec.field_names, options)
+    if scan is not None and (direct := read_typed_directly(scan, spec, options, ws, label)):
+        return direct
     try:
-        raw_table = read_raw(source, spec, options, ws)
+        raw_table = read_raw(source, spec, options, ws, scan)
     except UnreadableFile as exc:
         findings.add(FILE_UNREADABLE, str(exc), row=exc.row)
         return _nothing_read(spec, label, findings, ws)
@@ -519,8 +580,8 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     _formula_findings(raw, ws, header, keep, findings)
     positions = _text_columns(header)
     missing = text_list(spec.missing_values)
-    cells = [f"CASE WHEN coalesce(c{p}, '') IN ({missing}) THEN NULL ELSE coalesce(c{p}, '') "
-             f"END AS {quote_identifier(name)}" for name, p in positions.items()]
+    cells = [f"{_text_cell(p, missing)} AS {quote_identifier(name)}"
+             for name, p in positions.items()]
     columns = list(positions)
     rows_read = (f"SELECT {', '.join([ROW, *cells])} FROM {raw.table} "
                  f"WHERE {ROW} BETWEEN 2 AND {keep}")
