@@ -532,7 +532,8 @@ def read_typed_directly(scan: Scan, spec: TableSpec, options: ReadOptions, ws: W
     rows_read = (f"SELECT * FROM (SELECT row_number() OVER () AS {ROW}, {cells} "
                  f"FROM {scan.source}) WHERE {ROW} > 1")
     try:
-        typed, rows = _create_typed(ws, spec, f"({rows_read})", header, ".")
+        typed, rows = _create_typed(ws, spec, f"({rows_read})", header,
+                                     scan.dialect.decimal)
     except duckdb.Error:  # ragged rows, stray quotes...: the general path says where
         return None
     empty = " AND ".join(f"{quote_identifier(text_column(spec.field(n)))} IS NULL"
