@@ -4,7 +4,10 @@ A table is read once into the workspace and seen twice: as text, a view of the c
 (so a report can quote the offending value exactly as the file has it), and typed, the
 one copy (for the consistency and plausibility checks and for the build, which loads
 exactly these typed values). Both carry `_row`, the row number the user sees in their
-file or sheet (header = row 1).
+file or sheet (header = row 1). A plain CSV file whose header names only the schema's
+columns, as nearly every large one is, goes from DuckDB's CSV reader straight into the
+typed table; any other file is first a table of its raw cells, whose layout the file-level
+findings are drawn from.
 
 What the file's layout gets wrong (ragged rows, a header that does not match, years
 laid out as columns, formulas) becomes findings on their row; what a spreadsheet adds
