@@ -335,13 +335,19 @@ def _into_workspace(raw: RawTable, ws: Workspace) -> _Raw:
     return _Raw(table, width, raw)
 
 
+def _header_names(header: list[str]) -> list[str]:
+    """The header's names as the schema's are matched with them: without surrounding
+    spaces or a byte-order mark."""
+    return [h.strip().lstrip("\ufeff") for h in header]
+
+
 def _drop_trailing_empties(raw: _Raw, ws: Workspace, label: str,
                            ) -> tuple[list[str], int, list[str]]:
     """Trailing header cells with no name and no value below, and trailing rows with no
     value, which spreadsheets write without meaning to. Returns the header, the last row
     to keep and the notices."""
     source = raw.source
-    header = [h.strip().lstrip("\ufeff") for h in source.header]
+    header = _header_names(source.header)
     positions = range(raw.width)
     # Which columns have a value below the header, and the last row with a value other
     # than the template's own prefilled cells.
@@ -522,9 +528,10 @@ def read_typed_directly(scan: Scan, spec: TableSpec, options: ReadOptions, ws: W
     """A plain file whose header names only the schema's columns, read by DuckDB straight
     into the typed table: one pass over the file, no table of raw cells beside it. None
     when the file needs what only the raw cells show (blank or trailing rows, a header
-    with other names, a decimal mark to guess) or DuckDB refuses it: the general path
-    reads it then, with the same result."""
-    header = [h.strip().lstrip("\ufeff") for h in scan.header]
+    with other names, a decimal mark to guess): the general path reads it then, with
+    the same result. Raises duckdb.Error when DuckDB refuses the file (ragged rows,
+    stray quotes...)."""
+    header = _header_names(scan.header)
     if (not set(header) <= set(spec.field_names) or len({h.lower() for h in header})
             < len(header) or _infers_decimal(spec, header, scan.dialect, options)):
         return None
@@ -534,11 +541,7 @@ def read_typed_directly(scan: Scan, spec: TableSpec, options: ReadOptions, ws: W
     # Numbered as the scan table is (header = 1): in file order, from one stream.
     rows_read = (f"SELECT * FROM (SELECT row_number() OVER () AS {ROW}, {cells} "
                  f"FROM {scan.source}) WHERE {ROW} > 1")
-    try:
-        typed, rows = _create_typed(ws, spec, f"({rows_read})", header,
-                                     scan.dialect.decimal)
-    except duckdb.Error:  # ragged rows, stray quotes...: the general path says where
-        return None
+    typed, rows = _create_typed(ws, spec, f"({rows_read})", header, scan.dialect.decimal)
     empty = " AND ".join(f"{quote_identifier(text_column(spec.field(n)))} IS NULL"
                          for n in header)
     if not rows or ws.con.execute(f"SELECT count(*) FILTER (WHERE {empty}) FROM {typed}"
@@ -566,8 +569,13 @@ def load_table(source: TableSource, spec: TableSpec, options: ReadOptions | None
     findings = FileFindings(spec, label)
     ws.fit_to(source.path)
     scan = None if source.is_workbook else plan_scan(source.path, spec.field_names, options)
-    if scan is not None and (direct := read_typed_directly(scan, spec, options, ws, label)):
-        return direct
+    if scan is not None:
+        try:
+            direct = read_typed_directly(scan, spec, options, ws, label)
+        except duckdb.Error:  # a file DuckDB refuses: Python reads it and says where
+            direct = scan = None
+        if direct is not None:
+            return direct
     try:
         raw_table = read_raw(source, spec, options, ws, scan)
     except UnreadableFile as exc:
