@@ -6,6 +6,7 @@ submission. Each check is a query over the workspace's typed tables.
 
 from __future__ import annotations
 
+from hemisec.checks.series_order import in_series_order, same_series
 from hemisec.findings import FindingsTable, register
 from hemisec.package import thresholds
 from hemisec.read.tables import ROW, LoadedTable
@@ -128,25 +129,48 @@ def check_series(table: LoadedTable, findings: FindingsTable) -> None:
     A change is between the figures given (a year whose figure is missing or set aside
     is skipped), a gap between the years given."""
     spec = table.spec
-    value = spec.value_field
-    if value is None or "year" not in spec.primary_key:
+    if spec.value_field is None or "year" not in spec.primary_key:
         return
     keys = [quote_identifier(k) for k in spec.primary_key if k != "year"]
-    complete = " AND ".join(f"{quote_identifier(k)} IS NOT NULL" for k in spec.primary_key)
-    amount = quote_identifier(value)
+    amount = quote_identifier(spec.value_field)
+    steps = (_steps_in_file_order(table, keys, amount) if in_series_order(table)
+             else _steps_by_series(table, keys, amount))
     candidates = f"""
         SELECT *, {CHANGED} AS changed, {series_text(list(spec.primary_key))} AS series_text
-        FROM (
-            SELECT {ROW}, year, {', '.join(keys)}, {amount} AS now,
-                   lag(year) OVER series AS gap_from,
-                   lag({amount} IGNORE NULLS) OVER series AS before,
-                   lag(CASE WHEN {amount} IS NOT NULL THEN year END IGNORE NULLS)
-                       OVER series AS before_year
-            FROM {table.typed_table} WHERE {complete}
-            WINDOW series AS (PARTITION BY {', '.join(keys)} ORDER BY year))
-        WHERE year - gap_from > 1 OR ({CHANGED})"""
+        FROM ({steps}) WHERE year - gap_from > 1 OR ({CHANGED})"""
     series_findings(table, findings, candidates, changed="changed",
                     gapped="year - gap_from > 1")
+
+
+def _steps_by_series(table: LoadedTable, keys: list[str], amount: str) -> str:
+    """Each row with the year before it in its series (`gap_from`) and the last figure
+    given before it (`before`, `before_year`): the table sorted by series and year."""
+    complete = " AND ".join(f"{k} IS NOT NULL" for k in [*keys, "year"])
+    return f"""
+        SELECT {ROW}, year, {', '.join(keys)}, {amount} AS now,
+               lag(year) OVER series AS gap_from,
+               lag({amount} IGNORE NULLS) OVER series AS before,
+               lag(CASE WHEN {amount} IS NOT NULL THEN year END IGNORE NULLS)
+                   OVER series AS before_year
+        FROM {table.typed_table} WHERE {complete}
+        WINDOW series AS (PARTITION BY {', '.join(keys)} ORDER BY year)"""
+
+
+def _steps_in_file_order(table: LoadedTable, keys: list[str], amount: str) -> str:
+    """The same steps from a table in series order, read in file order: the row before
+    is the year before. Where the row before has no figure, `before` is left empty
+    although an earlier figure exists: a change is only reported from the year just
+    before (year - before_year = 1), which that earlier figure cannot be, and no message
+    of a row that is not a change quotes it."""
+    return f"""
+        SELECT {ROW}, year, {', '.join(keys)}, now,
+               CASE WHEN same THEN prior_year END AS gap_from,
+               CASE WHEN same THEN prior END AS before,
+               CASE WHEN same AND prior IS NOT NULL THEN prior_year END AS before_year
+        FROM (SELECT {ROW}, year, {', '.join(keys)}, {amount} AS now,
+                     lag(year) OVER () AS prior_year, lag({amount}) OVER () AS prior,
+                     {same_series(keys)} AS same
+              FROM {table.typed_table})"""
 
 
 def check_occupancy(prison: LoadedTable, findings: FindingsTable) -> None:

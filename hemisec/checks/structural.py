@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hemisec.checks.series_order import in_series_order
 from hemisec.findings import Check, FindingsTable, register
 from hemisec.package import FieldSpec
 from hemisec.read.tables import MAX_INTEGER_DIGITS, ROW, LoadedTable, text_column
@@ -252,7 +253,8 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
     # Within a row, findings are listed by field name, as the report has always sorted.
     names = sorted([*(f.name for f in fields), *([key_field] if key else [])])
     queries = []
-    if key:
+    # A table written series by series, years rising, cannot repeat a key.
+    if key and not in_series_order(table):
         queries.append((DUPLICATE_KEY, key, names.index(key_field) * _PER_FIELD))
     # The cell checks in one pass over the table: each row gives the list of its failing
     # cells (a message is only built for a cell that fails), unnested into findings.
@@ -317,5 +319,7 @@ def set_aside(table: LoadedTable, findings: FindingsTable, batch: int) -> None:
             for name in names)
         con.execute(f"UPDATE {table.typed_table} SET {blanked} WHERE {ROW} IN (SELECT row "
                     f"FROM ({failed}) WHERE field IN ({text_list(names)}))")
+        if broken & set(table.spec.primary_key):
+            table.series_ordered = None  # a blanked key cell: no longer in series order
     con.execute(f"DELETE FROM {table.typed_table} WHERE {ROW} IN (SELECT row FROM ({failed}) "
                 f"WHERE \"check\" = {quote_literal(DUPLICATE_KEY.id)})")

@@ -138,6 +138,9 @@ class LoadedTable:
     rows: int = 0
     dialect: Dialect | None = None
     notices: list[str] = field(default_factory=list)
+    #: Whether the rows come series by series, years rising (checks.series_order),
+    #: once asked; None until then, or after a key cell was blanked.
+    series_ordered: bool | None = None
 
     @property
     def decimal(self) -> str:
