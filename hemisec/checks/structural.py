@@ -320,6 +320,6 @@ def set_aside(table: LoadedTable, findings: FindingsTable, batch: int) -> None:
         con.execute(f"UPDATE {table.typed_table} SET {blanked} WHERE {ROW} IN (SELECT row "
                     f"FROM ({failed}) WHERE field IN ({text_list(names)}))")
         if broken & set(table.spec.primary_key):
-            table.series_ordered = None  # a blanked key cell: no longer in series order
+            table.series_ordered = False  # an empty key cell: the sorted checks take it
     con.execute(f"DELETE FROM {table.typed_table} WHERE {ROW} IN (SELECT row FROM ({failed}) "
                 f"WHERE \"check\" = {quote_literal(DUPLICATE_KEY.id)})")

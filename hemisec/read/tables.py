@@ -139,7 +139,7 @@ class LoadedTable:
     dialect: Dialect | None = None
     notices: list[str] = field(default_factory=list)
     #: Whether the rows come series by series, years rising (checks.series_order),
-    #: once asked; None until then, or after a key cell was blanked.
+    #: once asked (None until then; False once a key cell is blanked).
     series_ordered: bool | None = None
 
     @property
