@@ -107,6 +107,14 @@ class Scan:
     dialect: Dialect
     source: str
 
+    def source_reading_missing(self, missing_values: tuple[str, ...]) -> str:
+        """The same read with the cells in `missing_values` (not empty) read as NULL by
+        DuckDB's parser (`nullstr`, quoted or not), every other cell, an empty one
+        included, as written: cheaper than comparing each cell after the read."""
+        listed = ", ".join("'" + value.replace("'", "''") + "'" for value in missing_values)
+        return self.source.replace(", null_padding = ", f", nullstr = [{listed}], "
+                                   "null_padding = ", 1)
+
 
 def plan_scan(path: Path, columns: list[str], options: ReadOptions) -> Scan | None:
     """How DuckDB reads `path`, whose header should name `columns`; None when the file

@@ -531,23 +531,28 @@ def read_typed_directly(scan: Scan, spec: TableSpec, options: ReadOptions, ws: W
     """A plain file whose header names only the schema's columns, read by DuckDB straight
     into the typed table: one pass over the file, no table of raw cells beside it. None
     when the file needs what only the raw cells show (blank or trailing rows, a header
-    with other names, a decimal mark to guess): the general path reads it then, with
-    the same result. Raises duckdb.Error when DuckDB refuses the file (ragged rows,
+    with other names, a decimal mark to guess, a schema without missing values for
+    DuckDB's parser to read as NULL): the general path reads it then, with the same
+    result. Raises duckdb.Error when DuckDB refuses the file (ragged rows,
     stray quotes...)."""
     header = _header_names(scan.header)
     if (not set(header) <= set(spec.field_names) or len({h.lower() for h in header})
-            < len(header) or _infers_decimal(spec, header, scan.dialect, options)):
+            < len(header) or _infers_decimal(spec, header, scan.dialect, options)
+            or not spec.missing_values):
         return None
-    missing = text_list(spec.missing_values)
-    cells = ", ".join(f"{_text_cell(p, missing)} AS {quote_identifier(name)}"
-                      for p, name in enumerate(header))
+    # The schema's missing values are read as NULL by DuckDB's parser, as `_text_cell`
+    # reads them from the raw cells.
+    source = scan.source_reading_missing(spec.missing_values)
+    cells = ", ".join(f"c{p} AS {quote_identifier(name)}" for p, name in enumerate(header))
     # Numbered as the scan table is (header = 1): in file order, from one stream.
     rows_read = (f"SELECT * FROM (SELECT row_number() OVER () AS {ROW}, {cells} "
-                 f"FROM {scan.source}) WHERE {ROW} > 1")
+                 f"FROM {source}) WHERE {ROW} > 1")
     typed, rows = _create_typed(ws, spec, f"({rows_read})", header, scan.dialect.decimal)
     empty = " AND ".join(f"{quote_identifier(text_column(spec.field(n)))} IS NULL"
                          for n in header)
-    if not rows or ws.con.execute(f"SELECT count(*) FILTER (WHERE {empty}) FROM {typed}"
+    # A filter, not a count: DuckDB answers it from the columns' statistics when a
+    # column has no empty cell, as a large table's key columns have none.
+    if not rows or ws.con.execute(f"SELECT EXISTS (SELECT 1 FROM {typed} WHERE {empty})"
                                   ).fetchall()[0][0]:
         ws.con.execute(f"DROP TABLE {typed}")
         return None
