@@ -32,7 +32,7 @@ SELECT
     m.counting_unit,
     sum(m.value) AS value,
     count(*) AS national_categories,
-    string_agg(m.national_code, ', ' ORDER BY m.national_code) AS national_codes,
+    array_to_string(list_sort(list(m.national_code)), ', ') AS national_codes,
     CASE WHEN bool_and(m.match = 'full') THEN 'full' ELSE 'partial' END AS comparability,
     100.0 * coalesce(sum(m.value) FILTER (WHERE m.match = 'full'), 0)
         / nullif(sum(m.value), 0) AS fully_mapped_share,
