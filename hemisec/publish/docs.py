@@ -184,6 +184,10 @@ def benchmark_markdown(results: Path = BENCHMARK_RESULTS) -> str:
         f"{data['one_country_wall_s']:.2f} s wall, of which importing hemisec's "
         "validation modules (DuckDB; pandas is not imported) takes "
         f"{data['imports_top_level_ms']:,.0f} ms (`python -X importtime`).",
+        *(f"* Build of the clean {run['rows']:,}-row submission (`hemisec build --data`): "
+          f"{run['build']['wall_s']:.1f} s wall, {run['build']['cpu_s']:.1f} s CPU, "
+          f"{run['build']['rss_mib']:,.0f} MiB peak, a {run['build']['database_mb']:,.0f} MB "
+          "database." for run in data["validation"] if "build" in run),
         f"* Demo build from the shell: {data['demo_build_wall_s']:.1f} s wall "
         f"({data['demo_build_rss_mib']:,.0f} MiB peak); no-op rebuild: "
         f"{data['noop_wall_s']:.2f} s.",
