@@ -9,13 +9,24 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
 from hemisec.paths import DEFAULT_DESCRIPTOR, DEFAULT_OUT, TRANSFORMS
 from hemisec.translate import default_language, translator
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _console(**options: object) -> Console:
+    """A rich console, imported when a command prints with it: a JSON report, the
+    benchmark's command, does not."""
+    from rich.console import Console
+
+    return Console(**options)
+
 
 #: The help texts' language: the environment's (as gettext programs do: the help is
 #: shown before any option is read).
@@ -63,7 +74,7 @@ def _fail(message: str) -> typer.Exit:
 
     from hemisec.errors import printable
 
-    Console(stderr=True, soft_wrap=True).print(
+    _console(stderr=True, soft_wrap=True).print(
         f"[bold red]hemisec:[/] {escape(printable(message))}", highlight=False)
     return typer.Exit(EXIT_CANNOT_RUN)
 
@@ -180,7 +191,7 @@ def _validate(paths: list[Path], output_format: ReportFormat, out: Path | None, 
                  else validation_report.write_xlsx)
         write(report, out, language)
         # soft_wrap: a long path stays whole, to be copied.
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
+        _console(stderr=True, highlight=False, soft_wrap=True).print(
             say("{file}: {errors:,} error(s), {warnings:,} warning(s)", file=out,
                 errors=report.errors, warnings=report.warnings))
     elif output_format is ReportFormat.json:
@@ -190,7 +201,7 @@ def _validate(paths: list[Path], output_format: ReportFormat, out: Path | None, 
         else:
             write_json(report, sys.stdout)
     else:
-        render_text(report, Console(highlight=False), max_per_check=max_per_check)
+        render_text(report, _console(highlight=False), max_per_check=max_per_check)
     raise typer.Exit(EXIT_VALID if report.valid else EXIT_INVALID)
 
 
@@ -244,7 +255,7 @@ def _build(data: Path, out: Path, exports: Path | None, csv_bom: bool, transform
     from hemisec.publish.exports import ExportOptions
     from hemisec.translate import say
 
-    console = Console(highlight=False)
+    console = _console(highlight=False)
     try:
         result = run_build(data, out, exports, transforms, force, console, accept_inconsistent,
                            options=options, export_options=ExportOptions(bom=csv_bom))
@@ -254,19 +265,19 @@ def _build(data: Path, out: Path, exports: Path | None, csv_bom: bool, transform
         from hemisec.publish.report import render_text
 
         render_text(exc.report, console)
-        Console(stderr=True).print(
+        _console(stderr=True).print(
             "[bold red]hemisec: " + escape(say("build stopped:")) + "[/] " + escape(say(
                 "the inputs have {errors:,} error(s); {database} was not written.",
                 errors=exc.report.errors, database=out)), highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
     except BuildError as exc:
-        Console(stderr=True).print(
+        _console(stderr=True).print(
             "[bold red]hemisec: " + escape(say("build failed:")) + "[/] " + escape(
                 f"{exc}\n" + say("{database} was left as it was.", database=out)),
             highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
     except KeyboardInterrupt:
-        Console(stderr=True).print(escape("hemisec: " + say(
+        _console(stderr=True).print(escape("hemisec: " + say(
             "build interrupted; {database} was left as it was.", database=out)))
         raise typer.Exit(130) from None
     if not result.up_to_date:
@@ -324,7 +335,7 @@ def report(
             pages = write_site(database, out, language)
         except UsageError as exc:
             raise _fail(str(exc)) from None
-        Console(highlight=False).print(say(
+        _console(highlight=False).print(say(
             "{index}: {count} pages ({language}); open it in a browser, no network needed.",
             index=out / "index.html", count=len(pages), language=language))
 
@@ -345,7 +356,7 @@ def demo(
 
     with speaking(_language(lang)):
         counts = demo_module.write(out, seed)
-        console = Console(highlight=False)
+        console = _console(highlight=False)
         for name, rows in counts.items():
             console.print(say("{file}: {rows:,} rows", file=out / (name + ".csv"), rows=rows))
         console.print("[yellow]" + escape(say(
@@ -371,9 +382,9 @@ def docs(
         raise _fail(f"{database}: no such database; run `make build` first")
     changed = update_readme(readme, write=not check, database=database)
     if check and changed:
-        Console(stderr=True).print(f"{readme} is out of date: run `make docs`")
+        _console(stderr=True).print(f"{readme} is out of date: run `make docs`")
         raise typer.Exit(1)
-    Console().print(f"{readme}: " + ("updated" if changed else "up to date"))
+    _console().print(f"{readme}: " + ("updated" if changed else "up to date"))
 
 
 @command(app, "import")
@@ -397,7 +408,7 @@ def import_(
     from hemisec.translate import say, speaking
 
     language = _language(lang)
-    console = Console(highlight=False)
+    console = _console(highlight=False)
     try:
         result, written = run_import(source, file, out)
     except UsageError as exc:
@@ -434,7 +445,7 @@ def import_all(
     from hemisec.translate import say, speaking
 
     language = _language(lang)
-    console = Console(highlight=False)
+    console = _console(highlight=False)
     try:
         results = run_all(folder, out)
     except UsageError as exc:
@@ -494,7 +505,7 @@ def mapping_check(
         if output_format is OutputFormat.json:
             sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         else:
-            _print_coverage(Console(highlight=False), result)
+            _print_coverage(_console(highlight=False), result)
     raise typer.Exit(EXIT_INVALID if result["unmapped"] else EXIT_VALID)
 
 
@@ -557,7 +568,7 @@ def template(
             write_template(iso3.upper(), out, language)
         except UsageError as exc:
             raise _fail(str(exc)) from None
-        Console(highlight=False).print(say(
+        _console(highlight=False).print(say(
             "{file}: template for {iso3} ({language}). Fill it in, then check it with: "
             "hemisec validate {file}", file=out, iso3=iso3.upper(), language=language))
 
@@ -577,7 +588,7 @@ def main() -> None:
     except Exception as exc:  # the last line of defence, not flow control
         if os.environ.get("HEMISEC_DEBUG"):
             raise
-        Console(stderr=True).print(
+        _console(stderr=True).print(
             f"[bold red]hemisec: unexpected error:[/] {type(exc).__name__}: {exc}\n"
             "Run again with HEMISEC_DEBUG=1 to see where it happened, and report it.",
             highlight=False)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from hemisec.checks.validate import Report
 from hemisec.errors import printable
 from hemisec.findings import LEVELS
+
+if TYPE_CHECKING:  # rich is imported by the text report only
+    from rich.console import Console
 
 
 def render_json(report: Report) -> str:
@@ -45,6 +44,9 @@ def render_text(report: Report, console: Console, max_per_check: int = 20) -> No
     `max_per_check` caps the occurrences listed per check (0 = all); the counts in the
     summary always cover every finding.
     """
+    from rich.table import Table
+    from rich.text import Text
+
     from hemisec.translate import say, say_number, translated
 
     severities = {"error": say("error"), "warning": say("warning")}
