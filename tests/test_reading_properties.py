@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from hemisec.checks.validate import validate
 from hemisec.package import DataPackage
+from hemisec.read.delimited import _has_empty_line, _plain_utf8
 from hemisec.read.dialect import ReadOptions
 from hemisec.read.sources import TableSource
 from hemisec.read.tables import load_table
@@ -145,3 +147,27 @@ def test_what_validates_is_what_the_build_loads(rows, order, delimiter, tmp_path
     assert loaded["note"].fillna("").tolist() == typed["note"].fillna("").tolist()
     assert loaded["victims"].tolist() == [int(r["victims"].strip().lstrip("+") or 0)
                                           for r in rows]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from([b"a", b",", b"\n", b"\r", b"\r\n"]), max_size=60).map(
+           b"".join),
+       st.integers(min_value=1, max_value=16))
+def test_an_empty_line_is_found_wherever_it_falls(data: bytes, chunk: int) -> None:
+    """The search that sends a file with empty lines (which DuckDB's reader would skip)
+    to Python's reader finds one in any bytes, also where a chunk of the file ends inside
+    it, and nowhere else."""
+    import hemisec.read.delimited as delimited
+
+    empty = any(s in data for s in (b"\n\n", b"\r\r", b"\n\r\n"))
+    assert _has_empty_line(data) == empty
+    whole = b"a" + data  # a first line that is not empty
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "table.csv"
+        path.write_bytes(whole)
+        original, delimited._CHUNK_BYTES = delimited._CHUNK_BYTES, chunk
+        try:
+            plain = _plain_utf8(path, ReadOptions()) is not None
+        finally:
+            delimited._CHUNK_BYTES = original
+    assert plain == (not any(s in whole for s in (b"\n\n", b"\r\r", b"\n\r\n")))
