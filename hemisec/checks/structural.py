@@ -242,6 +242,11 @@ def _key_query(table: LoadedTable) -> str | None:
             f"FROM keyed SEMI JOIN repeated ON ({same})) WHERE repeat > 1")
 
 
+def _any_of(conditions: list[str]) -> str:
+    """Whether any of the conditions holds (an unknown one counts as not)."""
+    return f"coalesce({' OR '.join(conditions)}, false)" if conditions else "false"
+
+
 def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[str]]],
                     findings: FindingsTable) -> int:
     """Write the structural findings of one table into `findings`; return their batch."""
@@ -259,8 +264,15 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
     # The cell checks in one pass over the table: each row gives the list of its failing
     # cells (a message is only built for a cell that fails), unnested into findings.
     cells, conditions = [], []
+    # Fields checked against a form or a code list (string work on every cell): whether
+    # one fails is asked of their distinct values, a few dozen codes in a million rows
+    # (measured at 1 million rows: 0.06 s of CPU instead of 0.14 s).
+    coded, coded_columns = [], {}
     for field in fields:
         checks = _field_checks(field, code_lists(table, field, references), table.decimal)
+        if any(check in (PATTERN_MISMATCH, NOT_IN_CODE_LIST) for check, _, _ in checks):
+            coded += [f"({condition})" for _, condition, _ in checks]
+            coded_columns |= dict.fromkeys([text_column(field), field.name])
         for rank, (check, condition, message) in enumerate(checks, start=1):
             order = names.index(field.name) * _PER_FIELD + rank
             conditions.append(f"({condition})")
@@ -279,11 +291,17 @@ def check_structure(table: LoadedTable, references: dict[str, tuple[str, list[st
                 f"y.{ROW}) AS repeat FROM {table.typed_table} y) WHERE repeat > 1",
                 names.index(field.name) * _PER_FIELD + _PER_FIELD - 1))
     source = f"{table.typed_table} y"
-    failed = f"coalesce({' OR '.join(conditions)}, false)" if conditions else "false"
+    failed = _any_of(conditions)
     # Whether any cell fails, by the conditions alone: most tables have none, and the
-    # query that words the findings is the costly one to plan.
+    # query that words the findings is the costly one to plan. The other conditions
+    # (empty cells, types, ranges) DuckDB mostly answers from the columns' statistics.
+    others = [c for c in conditions if c not in coded]
+    distinct = ", ".join(quote_identifier(c) for c in coded_columns)
+    gate = [f"EXISTS (SELECT 1 FROM {source} WHERE {_any_of(others)})" if others else "",
+            f"EXISTS (SELECT 1 FROM (SELECT DISTINCT {distinct} FROM {table.typed_table}) y "
+            f"WHERE {_any_of(coded)})" if coded else ""]
     if cells and findings.con.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {source} WHERE {failed})").fetchall()[0][0]:
+            f"SELECT {' OR '.join(g for g in gate if g)}").fetchall()[0][0]:
         # The failing rows first, in a parallel scan; the findings are worded from them
         # alone (numbering them is a single-threaded pass: over a few rows, not the table).
         rows = table.workspace.name("failing")
