@@ -8,8 +8,8 @@ breaks 1% of the count cells (negative counts, thousands separators, decimals, t
 
 Each tool runs as a separate process on the same file, in the same run, timed by
 `/usr/bin/time` (CPU = user + system, wall, peak RSS); hemisec and the DuckDB scan run
-three times (median), frictionless once at 1M rows and not at 5M (about 50 s a million
-rows, which the ratio does not need repeated). The clean submission is also built once
+three times, in turn (median), frictionless once at 1M rows and not at 5M (about 50 s a
+million rows, which the ratio does not need repeated). The clean submission is also built once
 (`hemisec build --data`: validation, load, the ICCS roll-up, exports and the database).
 Figures go to benchmarks/results.json, which `hemisec docs` turns into the README's
 table. Run: `make benchmark` (BENCH_ROWS=200000 for a quick look).
@@ -96,8 +96,19 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, fl
 
 
 def median_of(runs: int, command: list[str]) -> dict[str, float]:
-    measured = [timed(command) for _ in range(runs)]
-    return {key: statistics.median(m[key] for m in measured) for key in measured[0]}
+    return medians_of(runs, {"command": command})["command"]
+
+
+def medians_of(runs: int, commands: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    """The median figures of each command, run in turn (one run of each, `runs` times):
+    a ratio between them is measured under the same load, which on a shared machine
+    drifts by a third within minutes."""
+    measured: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            measured[name].append(timed(command))
+    return {name: {key: statistics.median(m[key] for m in runs_of)
+                   for key in runs_of[0]} for name, runs_of in measured.items()}
 
 
 def scan_command(path: Path) -> list[str]:
@@ -111,9 +122,10 @@ def measure(rows: int, bad_share: float, frictionless_runs: int) -> dict[str, ob
         folder = Path(tmp)
         submission = write_package(folder, rows, bad_share)
         path = folder / "data" / "national_offences.csv"
-        hemisec = median_of(3, [str(BIN / "hemisec"), "validate", str(submission),
-                                "--format", "json"])
-        scan = median_of(3, scan_command(path))
+        both = medians_of(3, {"hemisec": [str(BIN / "hemisec"), "validate", str(submission),
+                                          "--format", "json"],
+                              "scan": scan_command(path)})
+        hemisec, scan = both["hemisec"], both["scan"]
         result: dict[str, object] = {
             "rows": rows, "bad_share": bad_share, "megabytes": path.stat().st_size / 1e6,
             "hemisec": hemisec, "duckdb_scan": scan,
