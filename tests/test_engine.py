@@ -21,7 +21,7 @@ from rich.console import Console
 import hemisec.read.tables as tables
 from hemisec.checks.validate import validate
 from hemisec.package import DataPackage
-from hemisec.publish.report import render_json, write_json
+from hemisec.publish.report import flat_record, render_json, write_json
 from hemisec.read.sources import TableSource
 from hemisec.read.workspace import Workspace
 from tests.injected import write_injected
@@ -167,6 +167,15 @@ def test_the_streamed_json_is_the_same_document(injected: Path) -> None:
     out = io.StringIO()
     write_json(empty, out)
     assert json.loads(out.getvalue())["findings"] == []
+
+
+@given(st.dictionaries(st.text(), st.one_of(st.none(), st.text(), st.integers(),
+                                           st.floats(), st.booleans()), max_size=10),
+       st.integers(min_value=0, max_value=8))
+def test_a_finding_is_written_as_json_writes_it(record: dict, indent: int) -> None:
+    """Findings are written by a faster path than json's indenting encoder, to the byte."""
+    expected = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n" + " " * indent)
+    assert flat_record(record, indent) == expected
 
 
 def _run_and_list_imports(argv: list[str], modules: tuple[str, ...]) -> tuple[str, list[str]]:
