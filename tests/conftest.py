@@ -32,11 +32,12 @@ IN_CI = bool(os.environ.get("CI"))
 #: to the workers (`--no-loadscope-reorder`: pytest-xdist would otherwise start the files
 #: with the most tests first, and a long file of few tests, handed out last, kept one
 #: worker busy while the other had nothing left). A stale list only costs time.
-LONGEST_FIRST = ("test_reading.py", "test_exports.py", "test_build_safety.py",
-                 "test_build.py", "test_template.py", "test_site.py",
-                 "test_reading_properties.py", "test_reliability.py", "test_languages.py",
-                 "test_engine.py", "test_realdata.py", "test_wheel.py", "test_mapping.py",
-                 "test_fuzz_cli.py", "test_translations.py", "test_cli.py")
+LONGEST_FIRST = ("test_exports.py", "test_reading.py", "test_engine.py",
+                 "test_build_safety.py", "test_site.py", "test_reading_properties.py",
+                 "test_template.py", "test_reliability.py", "test_build.py",
+                 "test_languages.py", "test_wheel.py", "test_translations.py",
+                 "test_realdata.py", "test_fuzz_cli.py", "test_mapping.py", "test_trust.py",
+                 "test_labels.py", "test_series_order.py", "test_cli.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
