@@ -104,20 +104,25 @@ def _plain_utf8(path: Path, options: ReadOptions) -> bytes | None:
 @dataclass
 class Scan:
     """A plain delimited file DuckDB's CSV reader can read whole, as `read_delimited`
-    would: its header (read by Python from the first bytes), its dialect, and the SQL
-    reading its lines, header first, as columns c0, c1... of text."""
+    would: its header (read by Python from the first bytes), its dialect, and the
+    arguments of `read_csv` reading its lines, header first, as columns c0, c1... of text."""
 
     header: list[str]
     dialect: Dialect
-    source: str
+    #: `read_csv`'s arguments: the file, as a SQL literal, and the reading options.
+    arguments: str
+
+    @property
+    def source(self) -> str:
+        """The SQL reading the file's cells as written."""
+        return f"read_csv({self.arguments})"
 
     def source_reading_missing(self, missing_values: tuple[str, ...]) -> str:
         """The same read with the cells in `missing_values` (not empty) read as NULL by
         DuckDB's parser (`nullstr`, quoted or not), every other cell, an empty one
         included, as written: cheaper than comparing each cell after the read."""
         listed = ", ".join("'" + value.replace("'", "''") + "'" for value in missing_values)
-        return self.source.replace(", null_padding = ", f", nullstr = [{listed}], "
-                                   "null_padding = ", 1)
+        return f"read_csv({self.arguments}, nullstr = [{listed}])"
 
 
 def plan_scan(path: Path, columns: list[str], options: ReadOptions) -> Scan | None:
@@ -146,10 +151,10 @@ def plan_scan(path: Path, columns: list[str], options: ReadOptions) -> Scan | No
     delimiter = dialect.delimiter.replace("'", "''")
     file = str(path).replace("'", "''")
     return Scan(header, dialect, (
-        f"read_csv('{file}', header = false, auto_detect = false, columns = {{{names}}}, "
+        f"'{file}', header = false, auto_detect = false, columns = {{{names}}}, "
         f"delim = '{delimiter}', quote = '\"', escape = '\"', strict_mode = true, "
         # A longer line may hold a cell beyond the limit: Python reads it and says so.
-        f"null_padding = false, max_line_size = {MAX_CELL_CHARACTERS})"))
+        f"null_padding = false, max_line_size = {MAX_CELL_CHARACTERS}"))
 
 
 def scan_delimited(scan: Scan, con: duckdb.DuckDBPyConnection, table: str) -> RawTable | None:
