@@ -13,6 +13,7 @@ import duckdb
 
 from hemisec.read.dialect import Dialect, ReadOptions, UndecodableFile, decode, detect
 from hemisec.read.raw import MAX_COLUMNS, RawTable, UnreadableFile, frame_from_rows
+from hemisec.sql import text_list
 from hemisec.translate import say
 
 #: Larger cells are refused: no table of the package needs them, and they are how a
@@ -121,8 +122,7 @@ class Scan:
         """The same read with the cells in `missing_values` (not empty) read as NULL by
         DuckDB's parser (`nullstr`, quoted or not), every other cell, an empty one
         included, as written: cheaper than comparing each cell after the read."""
-        listed = ", ".join("'" + value.replace("'", "''") + "'" for value in missing_values)
-        return f"read_csv({self.arguments}, nullstr = [{listed}])"
+        return f"read_csv({self.arguments}, nullstr = [{text_list(missing_values)}])"
 
 
 def plan_scan(path: Path, columns: list[str], options: ReadOptions) -> Scan | None:
