@@ -206,12 +206,14 @@ class DataPackage:
 
     def reference_first(self, names: list[str]) -> list[str]:
         """`names` with reference tables before the tables whose keys point to them."""
-        return ([n for n in self.reference_tables if n in names]
-                + [n for n in names if n not in self.reference_tables])
+        references = self.reference_tables
+        return ([n for n in references if n in names]
+                + [n for n in names if n not in references])
 
     @property
     def observation_tables(self) -> list[str]:
-        return [name for name in self.tables if name not in self.reference_tables]
+        references = set(self.reference_tables)  # worked out once, not once per table
+        return [name for name in self.tables if name not in references]
 
     def reference_rows(self, name: str) -> list[dict[str, str | None]]:
         """One of the package's own reference tables as rows of text (the schema's missing

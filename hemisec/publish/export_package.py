@@ -49,21 +49,25 @@ def _schema_file(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _schema_as_written(package: DataPackage, table: str) -> dict[str, Any]:
+    """The Table Schema of a build table (schemas/build/) or a package table, read once:
+    callers copy what they change."""
+    if table in package.build_tables:
+        return _schema_file(package.build_tables[table].path)
+    return _schema_file(package.root / package.tables[table].schema_path)
+
+
 def table_schema_descriptor(package: DataPackage, table: str) -> dict[str, Any]:
     """The Table Schema of a build table (schemas/build/) or a package table, as written."""
-    if table in package.build_tables:
-        path = package.build_tables[table].path
-    else:
-        path = package.root / package.tables[table].schema_path
-    return copy.deepcopy(_schema_file(path))
+    return copy.deepcopy(_schema_as_written(package, table))
 
 
 def schema_field(package: DataPackage, table: str, column: str,
                  **changes: Any) -> dict[str, Any]:
     """One field of a table's schema, renamed or amended by `changes`. `unique` is dropped:
     a field unique in its own table (a country's name) repeats in an export's rows."""
-    descriptor = next(f for f in table_schema_descriptor(package, table)["fields"]
-                      if f["name"] == column)
+    descriptor = copy.deepcopy(next(f for f in _schema_as_written(package, table)["fields"]
+                                    if f["name"] == column))
     descriptor.get("constraints", {}).pop("unique", None)
     if not descriptor.get("constraints", True):
         descriptor.pop("constraints")
